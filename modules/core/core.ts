@@ -1,0 +1,121 @@
+/**
+ * Shared types and helpers for every module in this repository.
+ *
+ * Modules wire each other through the small interfaces below (a role, a
+ * readable secret, database credentials), never through name strings, so a
+ * permission or a connection cannot be forgotten.
+ */
+
+/** Tags applied to every taggable resource a module creates. */
+export type Tags = Readonly<Record<string, string>>;
+
+/** Properties every module takes. */
+export interface BaseProps {
+  /**
+   * Name prefix for the resources of this module (e.g. `hr-chatbot`).
+   * Lower-case letters, digits and hyphens, starting with a letter.
+   */
+  readonly name: string;
+  /**
+   * Tags for every taggable resource of the module (merged over the
+   * provider's default tags).
+   * @default {}
+   */
+  readonly tags?: Tags;
+}
+
+/** An IAM role another module can grant permissions to. `IamRole` satisfies it. */
+export interface RoleRef {
+  /** The role's name (used to attach inline policies). */
+  readonly name: string;
+  /** The role's ARN. */
+  readonly arn: string;
+}
+
+/** A Secrets Manager secret that can grant read access to a role. */
+export interface ReadableSecret {
+  /** The secret's ARN. */
+  readonly arn: string;
+  /** The secret's name, as the application looks it up (e.g. `hr-chatbot/database`). */
+  readonly name: string;
+  /**
+   * Allow `role` to read this secret: `secretsmanager:GetSecretValue` and
+   * `secretsmanager:DescribeSecret` on exactly this secret's ARN, plus
+   * `kms:Decrypt` on its customer key when it has one.
+   */
+  grantRead(role: RoleRef): void;
+}
+
+/** Where a database cluster can be reached; written into the credentials secret. */
+export interface DatabaseEndpoint {
+  /** Writer endpoint host name. */
+  readonly host: string;
+  /** Port the cluster listens on. */
+  readonly port: number;
+  /** Name of the initial database. */
+  readonly database: string;
+}
+
+/**
+ * Master credentials for a database cluster. The database module reads the
+ * user name and password from it and calls `attachCluster` with its
+ * endpoint, so the stored connection details always match the cluster.
+ */
+export interface DatabaseCredentials extends ReadableSecret {
+  /** Master user name. */
+  readonly username: string;
+  /** Master password (a Terraform reference, never a literal). */
+  readonly password: string;
+  /** Record the cluster's connection details in the secret. Called once by the database module. */
+  attachCluster(endpoint: DatabaseEndpoint): void;
+}
+
+/** Error raised for invalid module input, before Terraform runs. */
+export class ConfigError extends Error {
+  constructor(
+    /** Dotted path of the offending field, e.g. `network.subnets[1].cidr`. */
+    public readonly field: string,
+    /** The offending value. */
+    public readonly value: unknown,
+    /** The rule it breaks. */
+    public readonly rule: string,
+  ) {
+    super(`${field} ${formatValue(value)} ${rule}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Render a value for an error message. */
+export function formatValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "(unset)";
+  return JSON.stringify(value) ?? String(value);
+}
+
+/** Throw a {@link ConfigError} naming the field, the value and the rule. */
+export function fail(field: string, value: unknown, rule: string): never {
+  throw new ConfigError(field, value, rule);
+}
+
+const NAME_RE = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+
+/** Validate a module `name` prefix: 2-40 chars, lower-case letters, digits, hyphens, starting with a letter. */
+export function validateName(field: string, value: string): string {
+  if (!NAME_RE.test(value) || value.includes("--")) {
+    fail(field, value, "must be 2-40 lower-case letters, digits or single hyphens, starting with a letter");
+  }
+  return value;
+}
+
+/** Check an integer lies in [min, max]. */
+export function validateIntRange(field: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    fail(field, value, `must be an integer from ${min} to ${max}`);
+  }
+  return value;
+}
+
+/** Merge module tags with a `Name` tag. */
+export function withName(tags: Tags | undefined, name: string): Record<string, string> {
+  return { ...(tags ?? {}), Name: name };
+}

@@ -1,0 +1,43 @@
+/**
+ * Test helpers shared by the module tests: a stack with an AWS provider to
+ * build constructs in, and the synthesized Terraform JSON as a plain object.
+ */
+import { App, TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+
+/** Synthesized Terraform JSON of one stack. */
+export interface SynthJson {
+  readonly resource?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly output?: Record<string, { value: unknown }>;
+  readonly terraform?: Record<string, unknown>;
+  readonly provider?: Record<string, unknown[]>;
+  readonly [key: string]: unknown;
+}
+
+/** A fresh test app and stack with the aws (ap-northeast-1) and random providers. */
+export function testStack(region = "ap-northeast-1"): { app: App; stack: TerraformStack } {
+  const app = Testing.app();
+  const stack = new TerraformStack(app, "test");
+  new AwsProvider(stack, "aws", { region });
+  new RandomProvider(stack, "random");
+  return { app, stack };
+}
+
+/** Synthesize `stack` and parse the JSON. */
+export function synthJson(stack: TerraformStack): SynthJson {
+  return JSON.parse(Testing.synth(stack)) as SynthJson;
+}
+
+/** All resources of one type, keyed by their logical id. */
+export function resourcesOf(json: SynthJson, type: string): Record<string, Record<string, unknown>> {
+  return json.resource?.[type] ?? {};
+}
+
+/** The only resource of `type`; fails the test when there are zero or several. */
+export function onlyResource(json: SynthJson, type: string): Record<string, unknown> {
+  const all = Object.values(resourcesOf(json, type));
+  if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
+  return all[0];
+}
