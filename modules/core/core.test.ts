@@ -3,7 +3,12 @@ import { cidrContains, cidrOverlaps, cidrSize, mustParseCidr, parseCidr, subdivi
 
 describe("cidr", () => {
   it("parses a valid block", () => {
-    expect(parseCidr("10.0.0.128/25")).toEqual({ text: "10.0.0.128/25", start: 167772288, end: 167772415, prefix: 25 });
+    expect(parseCidr("10.0.0.128/25")).toEqual({
+      text: "10.0.0.128/25",
+      start: 167772288,
+      end: 167772415,
+      prefix: 25,
+    });
   });
 
   it.each([
@@ -28,8 +33,14 @@ describe("cidr", () => {
 
   it("subdivides a VPC range", () => {
     expect(subdivide(mustParseCidr("10.0.0.0/24"), 25, 2)).toEqual(["10.0.0.0/25", "10.0.0.128/25"]);
-    expect(subdivide(mustParseCidr("10.1.0.0/16"), 20, 3)).toEqual(["10.1.0.0/20", "10.1.16.0/20", "10.1.32.0/20"]);
-    expect(() => subdivide(mustParseCidr("10.0.0.0/24"), 25, 3)).toThrow("holds only 2 /25 blocks, 3 requested");
+    expect(subdivide(mustParseCidr("10.1.0.0/16"), 20, 3)).toEqual([
+      "10.1.0.0/20",
+      "10.1.16.0/20",
+      "10.1.32.0/20",
+    ]);
+    expect(() => subdivide(mustParseCidr("10.0.0.0/24"), 25, 3)).toThrow(
+      "holds only 2 /25 blocks, 3 requested",
+    );
     expect(() => subdivide(mustParseCidr("10.0.0.0/24"), 29, 1)).toThrow("/16 to /28");
   });
 });
@@ -56,7 +67,9 @@ describe("validation helpers", () => {
 
   it("validates integer ranges", () => {
     expect(validateIntRange("memoryMb", 1024, 128, 10240)).toBe(1024);
-    expect(() => validateIntRange("memoryMb", 64, 128, 10240)).toThrow("memoryMb 64 must be an integer from 128 to 10240");
+    expect(() => validateIntRange("memoryMb", 64, 128, 10240)).toThrow(
+      "memoryMb 64 must be an integer from 128 to 10240",
+    );
     expect(() => validateIntRange("memoryMb", 1.5, 1, 10)).toThrow();
   });
 

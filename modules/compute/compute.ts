@@ -1,0 +1,780 @@
+/**
+ * VpcFunction: one Lambda function inside a VPC, with its own execution role
+ * and log group.
+ *
+ * The role holds only what this function needs: writing to its own log group,
+ * managing its VPC network interfaces, reading the secrets it is given (each
+ * secret grants itself through `grantRead`), invoking the Bedrock models it
+ * names, and X-Ray when tracing is active. No managed *FullAccess policy.
+ *
+ * A secret reaches the function only through `secrets`, which sets the
+ * environment variable to the secret's name AND grants read access in the same
+ * step: the role cannot lack `secretsmanager:GetSecretValue` for a secret the
+ * application is told about, and the variable cannot be empty.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { Construct } from "constructs";
+import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { LambdaAlias } from "@cdktf/provider-aws/lib/lambda-alias";
+import { LambdaFunction, LambdaFunctionConfig } from "@cdktf/provider-aws/lib/lambda-function";
+import { LambdaProvisionedConcurrencyConfig } from "@cdktf/provider-aws/lib/lambda-provisioned-concurrency-config";
+import {
+  BaseProps,
+  ConfigError,
+  ReadableSecret,
+  fail,
+  formatValue,
+  validateIntRange,
+  validateName,
+  withName,
+} from "../core";
+import { validateLogRetention } from "../core/logs";
+
+/** Lambda managed runtimes this module accepts for `.zip` packages. */
+export type LambdaRuntime =
+  "nodejs20.x" | "nodejs22.x" | "python3.11" | "python3.12" | "python3.13" | "java21" | "provided.al2023";
+
+/** Code from a local directory (zipped at synth time) or a local `.zip` file. */
+export interface AssetCode {
+  readonly type: "asset";
+  /** Directory or `.zip` file; relative paths resolve against the working directory (the project root). */
+  readonly path: string;
+  /**
+   * Handler entry point.
+   * @default "index.handler"
+   */
+  readonly handler?: string;
+  /**
+   * Runtime.
+   * @default "nodejs20.x"
+   */
+  readonly runtime?: LambdaRuntime;
+}
+
+/** A `.zip` package already uploaded to S3. */
+export interface S3Code {
+  readonly type: "s3";
+  /** Bucket name. */
+  readonly bucket: string;
+  /** Object key of the `.zip` package. */
+  readonly key: string;
+  /**
+   * Object version (versioned buckets); a new version redeploys the function.
+   * @default latest object
+   */
+  readonly objectVersion?: string;
+  /**
+   * Handler entry point.
+   * @default "index.handler"
+   */
+  readonly handler?: string;
+  /**
+   * Runtime.
+   * @default "nodejs20.x"
+   */
+  readonly runtime?: LambdaRuntime;
+}
+
+/** A container image in Amazon ECR (package type `Image`). */
+export interface ImageCode {
+  readonly type: "image";
+  /** ECR image URI with a tag or digest, e.g. `123456789012.dkr.ecr.ap-northeast-1.amazonaws.com/app:1.0`. */
+  readonly imageUri: string;
+  /**
+   * Overrides the image's CMD.
+   * @default the image's own CMD
+   */
+  readonly command?: string[];
+}
+
+/** Where the function's code comes from. */
+export type FunctionCode = AssetCode | S3Code | ImageCode;
+
+/** Directory of the placeholder handler deployed when no `code` is given. */
+export const PLACEHOLDER_CODE_PATH: string = path.join(__dirname, "placeholder");
+
+/** The code deployed when `code` is not set: a dependency-free health-check handler. */
+export const PLACEHOLDER_CODE: AssetCode = {
+  type: "asset",
+  path: PLACEHOLDER_CODE_PATH,
+  handler: "index.handler",
+  runtime: "nodejs20.x",
+};
+
+/** A secret the function reads at run time. */
+export interface FunctionSecret {
+  /** Environment variable that receives the secret's name (e.g. `DB_SECRET_NAME`). */
+  readonly envVar: string;
+  /** The secret; it grants read access to the function's role. */
+  readonly secret: ReadableSecret;
+}
+
+/** Properties of {@link VpcFunction}. */
+export interface VpcFunctionProps extends BaseProps {
+  /**
+   * AWS region of the stack (used to build ARNs; the module uses no data sources).
+   */
+  readonly region: string;
+  /**
+   * Function name: 1-64 letters, digits, hyphens or underscores.
+   * @default `${name}-backend`
+   */
+  readonly functionName?: string;
+  /**
+   * Execution role name.
+   * @default `${name}-lambda-role`
+   */
+  readonly roleName?: string;
+  /**
+   * The code to deploy.
+   * @default the placeholder in `modules/compute/placeholder/` (nodejs20.x, `index.handler`)
+   */
+  readonly code?: FunctionCode;
+  /**
+   * Memory in MB (128-10240).
+   * @default 1024
+   */
+  readonly memoryMb?: number;
+  /**
+   * Timeout in seconds (1-900).
+   * @default 60
+   */
+  readonly timeoutSeconds?: number;
+  /**
+   * Instruction set architecture.
+   * @default "x86_64"
+   */
+  readonly architecture?: "x86_64" | "arm64";
+  /** Subnets and security groups of the function's network interfaces. */
+  readonly vpc: {
+    /** 1-16 subnet ids. */
+    readonly subnetIds: string[];
+    /** 1-5 security group ids. */
+    readonly securityGroupIds: string[];
+  };
+  /**
+   * Plain environment variables. Every value must be non-empty; names must
+   * start with a letter and use letters, digits and `_`; names reserved by
+   * Lambda (see {@link RESERVED_ENVIRONMENT_VARIABLES}) are rejected.
+   * @default {}
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Secrets: each sets `envVar` to the secret's name and grants the role read access.
+   * @default []
+   */
+  readonly secrets?: ReadonlyArray<FunctionSecret>;
+  /**
+   * Bedrock model ids (`amazon.nova-pro-v1:0`) or cross-region inference
+   * profile ids (`apac.amazon.nova-pro-v1:0`) the function may invoke.
+   * @default []
+   */
+  readonly bedrockModelIds?: string[];
+  /**
+   * Retention of the function's log group, in days (a CloudWatch Logs retention period).
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Log format.
+   * @default "JSON"
+   */
+  readonly logFormat?: "Text" | "JSON";
+  /**
+   * X-Ray tracing mode.
+   * @default "PassThrough"
+   */
+  readonly tracing?: "Active" | "PassThrough";
+  /**
+   * Reserved concurrent executions.
+   * @default unreserved (the account's shared pool)
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Provisioned concurrency on the alias `live` (publishes versions).
+   * @default none
+   */
+  readonly provisionedConcurrency?: number;
+}
+
+/**
+ * Environment variable names Lambda sets itself and rejects in a function's
+ * configuration (AWS Lambda developer guide, "Defined runtime environment variables").
+ */
+export const RESERVED_ENVIRONMENT_VARIABLES: readonly string[] = [
+  "_HANDLER",
+  "_X_AMZN_TRACE_ID",
+  "AWS_DEFAULT_REGION",
+  "AWS_REGION",
+  "AWS_EXECUTION_ENV",
+  "AWS_LAMBDA_FUNCTION_NAME",
+  "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+  "AWS_LAMBDA_FUNCTION_VERSION",
+  "AWS_LAMBDA_INITIALIZATION_TYPE",
+  "AWS_LAMBDA_LOG_GROUP_NAME",
+  "AWS_LAMBDA_LOG_STREAM_NAME",
+  "AWS_ACCESS_KEY",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_LAMBDA_RUNTIME_API",
+  "LAMBDA_TASK_ROOT",
+  "LAMBDA_RUNTIME_DIR",
+  "TZ",
+];
+
+/** Lambda's limit on the total size of a function's environment variables (keys plus values). */
+export const ENVIRONMENT_MAX_BYTES = 4096;
+
+const ENV_NAME_RE = /^[A-Za-z][A-Za-z0-9_]+$/;
+const FUNCTION_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
+const REGION_RE = /^(us-gov|[a-z]{2})-[a-z]+-\d{1,2}$/;
+const HANDLER_RE = /^\S{1,128}$/;
+const IMAGE_URI_RE =
+  /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
+const MODEL_ID_RE = /^[a-z0-9][a-z0-9-]*(\.[a-z0-9][a-z0-9_-]*)+(:[a-z0-9._-]+)*$/;
+
+/** Prefixes of cross-region inference profile ids (`apac.amazon.nova-pro-v1:0`). */
+export const INFERENCE_PROFILE_PREFIXES: readonly string[] = [
+  "us",
+  "us-gov",
+  "eu",
+  "apac",
+  "jp",
+  "au",
+  "ca",
+  "global",
+];
+
+/** One problem in an environment map. */
+interface Issue {
+  readonly field: string;
+  readonly value: unknown;
+  readonly rule: string;
+}
+
+function issueText(i: Issue): string {
+  return `${i.field} ${formatValue(i.value)} ${i.rule}`;
+}
+
+function envNameIssues(field: string, envName: string): Issue[] {
+  if (RESERVED_ENVIRONMENT_VARIABLES.includes(envName)) {
+    return [
+      {
+        field,
+        value: envName,
+        rule:
+          "is reserved by AWS Lambda and cannot be set in the function configuration " +
+          "(Lambda sets it itself; e.g. AWS_REGION is always present at run time)",
+      },
+    ];
+  }
+  if (typeof envName !== "string" || !ENV_NAME_RE.test(envName)) {
+    return [
+      {
+        field,
+        value: envName,
+        rule: "must be at least 2 characters, start with a letter and use only letters, digits and _",
+      },
+    ];
+  }
+  return [];
+}
+
+function literalSize(env: Readonly<Record<string, string>>): number {
+  return Object.entries(env).reduce(
+    (sum, [k, v]) =>
+      sum +
+      Buffer.byteLength(k) +
+      (typeof v === "string" && !Token.isUnresolved(v) ? Buffer.byteLength(v) : 0),
+    0,
+  );
+}
+
+function environmentIssues(field: string, env: Readonly<Record<string, string>>): Issue[] {
+  const issues: Issue[] = [];
+  for (const [key, value] of Object.entries(env)) {
+    issues.push(...envNameIssues(`${field} name`, key));
+    if (typeof value !== "string" || (!Token.isUnresolved(value) && value.trim() === "")) {
+      issues.push({
+        field: `${field}.${key}`,
+        value,
+        rule: "must be a non-empty string (an empty variable reaches the application as a missing setting)",
+      });
+    }
+  }
+  const size = literalSize(env);
+  if (size > ENVIRONMENT_MAX_BYTES) {
+    issues.push({
+      field,
+      value: `${size} bytes`,
+      rule: `exceeds Lambda's ${ENVIRONMENT_MAX_BYTES}-byte limit for all environment variables`,
+    });
+  }
+  return issues;
+}
+
+/**
+ * Check a Lambda environment map without throwing: names (letters, digits and
+ * `_`, starting with a letter, at least 2 characters), names reserved by
+ * Lambda, non-empty values and the 4 KB total. Unresolved tokens pass the
+ * value checks. Returns one message per problem (empty when valid), each
+ * naming the field, the value and the rule.
+ */
+export function validateEnvironment(field: string, env: Readonly<Record<string, string>>): string[] {
+  return environmentIssues(field, env).map(issueText);
+}
+
+function throwIssues(issues: Issue[]): void {
+  if (issues.length === 0) return;
+  const [first, ...rest] = issues;
+  const more = rest.length > 0 ? ` (and ${rest.length} more: ${rest.map(issueText).join("; ")})` : "";
+  throw new ConfigError(first.field, first.value, `${first.rule}${more}`);
+}
+
+/** ARN partition of a region (`aws`, `aws-cn`, `aws-us-gov`). */
+export function partitionOf(region: string): string {
+  if (region.startsWith("cn-")) return "aws-cn";
+  if (region.startsWith("us-gov-")) return "aws-us-gov";
+  return "aws";
+}
+
+function validateIdList(field: string, ids: string[], min: number, max: number, what: string): void {
+  if (!Array.isArray(ids) || ids.length < min || ids.length > max) {
+    fail(field, ids, `must list ${min} to ${max} ${what}`);
+  }
+  const seen = new Set<string>();
+  ids.forEach((id, i) => {
+    if (typeof id !== "string" || id.trim() === "")
+      fail(`${field}[${i}]`, id, `must be a non-empty ${what} id`);
+    if (!Token.isUnresolved(id)) {
+      if (seen.has(id)) fail(`${field}[${i}]`, id, "is listed twice");
+      seen.add(id);
+    }
+  });
+}
+
+/**
+ * A Lambda function in a VPC with its execution role and log group.
+ *
+ * @example
+ * const fn = new VpcFunction(this, "backend", {
+ *   name: "hr-chatbot",
+ *   region: "ap-northeast-1",
+ *   vpc: { subnetIds: network.subnetIds, securityGroupIds: [sg.id] },
+ *   secrets: [{ envVar: "DB_SECRET_NAME", secret: dbSecret }],
+ *   bedrockModelIds: ["amazon.nova-pro-v1:0"],
+ * });
+ */
+export class VpcFunction extends Construct {
+  /** The function's name. */
+  public readonly functionName: string;
+  /** The function's (unqualified) ARN. */
+  public readonly functionArn: string;
+  /** ARN API Gateway invokes: the `live` alias with provisioned concurrency, else the function. */
+  public readonly invokeArn: string;
+  /** Alias name callers must invoke (`live`) when provisioned concurrency is set; else undefined. */
+  public readonly qualifier: string | undefined;
+  /** The execution role (satisfies `RoleRef`; other modules grant to it). */
+  public readonly role: IamRole;
+  /** The execution role's ARN. */
+  public readonly roleArn: string;
+  /** The execution role's name. */
+  public readonly roleName: string;
+  /** The function's log group name, `/aws/lambda/<functionName>`. */
+  public readonly logGroupName: string;
+  /** The function's log group ARN. */
+  public readonly logGroupArn: string;
+  /** Timeout in seconds. */
+  public readonly timeoutSeconds: number;
+  /** Memory in MB. */
+  public readonly memoryMb: number;
+  /** The function's environment: plain variables plus one variable per secret (set to the secret's name). */
+  public readonly environment: Readonly<Record<string, string>>;
+  /** ARNs of the secrets the role was granted read access to. */
+  public readonly grantedSecretArns: readonly string[];
+  /** Bedrock resource ARNs the role may invoke (never `*`). */
+  public readonly bedrockModelArns: readonly string[];
+  /** The Lambda function resource. */
+  public readonly lambdaFunction: LambdaFunction;
+  /** The log group resource. */
+  public readonly logGroup: CloudwatchLogGroup;
+
+  constructor(scope: Construct, id: string, props: VpcFunctionProps) {
+    super(scope, id);
+
+    // ---- defaults, then validation ----
+    const name = validateName("name", props.name);
+    const functionName = props.functionName ?? `${name}-backend`;
+    const roleName = props.roleName ?? `${name}-lambda-role`;
+    const code: FunctionCode = props.code ?? PLACEHOLDER_CODE;
+    const memoryMb = props.memoryMb ?? 1024;
+    const timeoutSeconds = props.timeoutSeconds ?? 60;
+    const architecture = props.architecture ?? "x86_64";
+    const environment = props.environment ?? {};
+    const secrets = props.secrets ?? [];
+    const bedrockModelIds = props.bedrockModelIds ?? [];
+    const logRetentionDays = props.logRetentionDays ?? 30;
+    const logFormat = props.logFormat ?? "JSON";
+    const tracing = props.tracing ?? "PassThrough";
+    const region = props.region;
+
+    if (typeof region !== "string" || (!Token.isUnresolved(region) && !REGION_RE.test(region))) {
+      fail("region", region, "must be an AWS region code such as ap-northeast-1");
+    }
+    if (!FUNCTION_NAME_RE.test(functionName)) {
+      fail("functionName", functionName, "must be 1-64 letters, digits, hyphens or underscores");
+    }
+    if (!ROLE_NAME_RE.test(roleName)) {
+      fail("roleName", roleName, "must be 1-64 letters, digits or +=,.@_- characters");
+    }
+    validateIntRange("memoryMb", memoryMb, 128, 10240);
+    validateIntRange("timeoutSeconds", timeoutSeconds, 1, 900);
+    if (architecture !== "x86_64" && architecture !== "arm64") {
+      fail("architecture", architecture, 'must be "x86_64" or "arm64"');
+    }
+    if (!props.vpc) fail("vpc", props.vpc, "is required (subnetIds and securityGroupIds)");
+    validateIdList("vpc.subnetIds", props.vpc.subnetIds, 1, 16, "subnet");
+    validateIdList("vpc.securityGroupIds", props.vpc.securityGroupIds, 1, 5, "security group");
+    validateLogRetention("logRetentionDays", logRetentionDays);
+    if (logFormat !== "Text" && logFormat !== "JSON")
+      fail("logFormat", logFormat, 'must be "Text" or "JSON"');
+    if (tracing !== "Active" && tracing !== "PassThrough") {
+      fail("tracing", tracing, 'must be "Active" or "PassThrough"');
+    }
+    if (props.reservedConcurrency !== undefined) {
+      validateIntRange("reservedConcurrency", props.reservedConcurrency, 0, 1_000_000);
+    }
+    if (props.provisionedConcurrency !== undefined) {
+      validateIntRange("provisionedConcurrency", props.provisionedConcurrency, 1, 1_000_000);
+      if (
+        props.reservedConcurrency !== undefined &&
+        props.provisionedConcurrency > props.reservedConcurrency
+      ) {
+        fail(
+          "provisionedConcurrency",
+          props.provisionedConcurrency,
+          `must not exceed reservedConcurrency (${props.reservedConcurrency})`,
+        );
+      }
+    }
+    this.validateCode(code);
+
+    // environment: plain variables, then one per secret
+    const issues = environmentIssues("environment", environment);
+    const secretEnv: Record<string, string> = {};
+    secrets.forEach((s, i) => {
+      issues.push(...envNameIssues(`secrets[${i}].envVar`, s.envVar));
+      if (Object.prototype.hasOwnProperty.call(environment, s.envVar)) {
+        issues.push({ field: `secrets[${i}].envVar`, value: s.envVar, rule: "is also set in environment" });
+      } else if (Object.prototype.hasOwnProperty.call(secretEnv, s.envVar)) {
+        issues.push({ field: `secrets[${i}].envVar`, value: s.envVar, rule: "is used by another secret" });
+      }
+      secretEnv[s.envVar] = s.secret.name;
+    });
+    const resolvedEnv: Record<string, string> = { ...environment, ...secretEnv };
+    const totalSize = literalSize(resolvedEnv);
+    if (totalSize > ENVIRONMENT_MAX_BYTES && literalSize(environment) <= ENVIRONMENT_MAX_BYTES) {
+      issues.push({
+        field: "environment",
+        value: `${totalSize} bytes`,
+        rule: `with the secret variables exceeds Lambda's ${ENVIRONMENT_MAX_BYTES}-byte limit`,
+      });
+    }
+    throwIssues(issues);
+
+    const seenModels = new Set<string>();
+    bedrockModelIds.forEach((m, i) => {
+      if (typeof m !== "string" || !MODEL_ID_RE.test(m)) {
+        fail(
+          `bedrockModelIds[${i}]`,
+          m,
+          "must be a Bedrock model id such as amazon.nova-pro-v1:0 or an inference profile id such as apac.amazon.nova-pro-v1:0 (no wildcards, no ARNs)",
+        );
+      }
+      if (seenModels.has(m)) fail(`bedrockModelIds[${i}]`, m, "is listed twice");
+      seenModels.add(m);
+    });
+    if (props.reservedConcurrency === 0) {
+      Annotations.of(this).addWarning(
+        `VpcFunction ${functionName}: reservedConcurrency 0 throttles every invocation (the function is effectively disabled).`,
+      );
+    }
+
+    const tags = props.tags;
+    const partition = Token.isUnresolved(region) ? "aws" : partitionOf(region);
+
+    // ---- log group (created explicitly so retention and tags are ours, not Lambda's default "never expire") ----
+    this.logGroup = new CloudwatchLogGroup(this, "log-group", {
+      name: `/aws/lambda/${functionName}`,
+      retentionInDays: logRetentionDays,
+      tags: withName(tags, `/aws/lambda/${functionName}`),
+    });
+
+    // ---- execution role ----
+    this.role = new IamRole(this, "role", {
+      name: roleName,
+      description: `Execution role of the Lambda function ${functionName}`,
+      assumeRolePolicy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Principal: { Service: "lambda.amazonaws.com" },
+            Action: "sts:AssumeRole",
+          },
+        ],
+      }),
+      tags: withName(tags, roleName),
+    });
+
+    const logsPolicy = new IamRolePolicy(this, "logs-policy", {
+      name: "write-own-logs",
+      role: this.role.name,
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "WriteOwnLogGroup",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: [`${this.logGroup.arn}:*`],
+          },
+        ],
+      }),
+    });
+
+    const vpcPolicy = new IamRolePolicy(this, "vpc-policy", {
+      name: "vpc-network-interfaces",
+      role: this.role.name,
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            // Resource "*" is required here: the ec2:Describe* actions support no
+            // resource-level permissions, and the network interfaces Lambda creates,
+            // assigns addresses to and deletes do not exist (have no ARN) before
+            // Lambda creates them. These are the actions of AWS's
+            // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only.
+            Sid: "ManageVpcNetworkInterfaces",
+            Effect: "Allow",
+            Action: [
+              "ec2:CreateNetworkInterface",
+              "ec2:DescribeNetworkInterfaces",
+              "ec2:DeleteNetworkInterface",
+              "ec2:AssignPrivateIpAddresses",
+              "ec2:UnassignPrivateIpAddresses",
+              "ec2:DescribeSubnets",
+              "ec2:DescribeSecurityGroups",
+              "ec2:DescribeVpcs",
+            ],
+            Resource: "*",
+          },
+        ],
+      }),
+    });
+
+    if (tracing === "Active") {
+      new IamRolePolicy(this, "xray-policy", {
+        name: "xray-tracing",
+        role: this.role.name,
+        policy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              // X-Ray's write actions support no resource-level permissions.
+              Sid: "WriteTraces",
+              Effect: "Allow",
+              Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+              Resource: "*",
+            },
+          ],
+        }),
+      });
+    }
+
+    // Bedrock: each foundation model by ARN; an inference profile id also needs
+    // the profile (in this account and region) and the model in every region
+    // the profile routes to.
+    const accountId = Fn.element(Fn.split(":", this.role.arn), 4);
+    const bedrockArns: string[] = [];
+    for (const modelId of bedrockModelIds) {
+      const geo = INFERENCE_PROFILE_PREFIXES.find((p) => modelId.startsWith(`${p}.`));
+      if (geo) {
+        const baseModel = modelId.slice(geo.length + 1);
+        bedrockArns.push(`arn:${partition}:bedrock:${region}:${accountId}:inference-profile/${modelId}`);
+        bedrockArns.push(`arn:${partition}:bedrock:*::foundation-model/${baseModel}`);
+      } else {
+        bedrockArns.push(`arn:${partition}:bedrock:${region}::foundation-model/${modelId}`);
+      }
+    }
+    this.bedrockModelArns = bedrockArns;
+    if (bedrockArns.length > 0) {
+      new IamRolePolicy(this, "bedrock-policy", {
+        name: "bedrock-invoke",
+        role: this.role.name,
+        policy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Sid: "InvokeListedModels",
+              Effect: "Allow",
+              Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+              Resource: bedrockArns,
+            },
+          ],
+        }),
+      });
+    }
+
+    // Secrets grant themselves (scoped to their own ARN).
+    for (const s of secrets) s.secret.grantRead(this.role);
+    this.grantedSecretArns = secrets.map((s) => s.secret.arn);
+
+    // ---- function ----
+    const codeConfig = this.codeConfig(code);
+    const provisioned = props.provisionedConcurrency;
+    this.lambdaFunction = new LambdaFunction(this, "function", {
+      functionName,
+      role: this.role.arn,
+      ...codeConfig,
+      memorySize: memoryMb,
+      timeout: timeoutSeconds,
+      architectures: [architecture],
+      vpcConfig: {
+        subnetIds: props.vpc.subnetIds,
+        securityGroupIds: props.vpc.securityGroupIds,
+      },
+      environment: Object.keys(resolvedEnv).length > 0 ? { variables: resolvedEnv } : undefined,
+      loggingConfig: { logFormat, logGroup: this.logGroup.name },
+      tracingConfig: { mode: tracing },
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      publish: provisioned !== undefined ? true : undefined,
+      tags: withName(tags, functionName),
+      // The log group must exist first (else Lambda creates an unmanaged one), and
+      // Lambda checks the role's network-interface permissions when it creates a VPC function.
+      dependsOn: [this.logGroup, logsPolicy, vpcPolicy],
+    });
+
+    let invokeArn = this.lambdaFunction.invokeArn;
+    let qualifier: string | undefined;
+    if (provisioned !== undefined) {
+      const alias = new LambdaAlias(this, "alias", {
+        name: "live",
+        description: `Latest published version of ${functionName}, with provisioned concurrency`,
+        functionName: this.lambdaFunction.functionName,
+        functionVersion: this.lambdaFunction.version,
+      });
+      new LambdaProvisionedConcurrencyConfig(this, "provisioned-concurrency", {
+        functionName: this.lambdaFunction.functionName,
+        qualifier: alias.name,
+        provisionedConcurrentExecutions: provisioned,
+      });
+      invokeArn = alias.invokeArn;
+      qualifier = alias.name;
+    }
+
+    this.functionName = this.lambdaFunction.functionName;
+    this.functionArn = this.lambdaFunction.arn;
+    this.invokeArn = invokeArn;
+    this.qualifier = qualifier;
+    this.roleArn = this.role.arn;
+    this.roleName = this.role.name;
+    this.logGroupName = this.logGroup.name;
+    this.logGroupArn = this.logGroup.arn;
+    this.timeoutSeconds = timeoutSeconds;
+    this.memoryMb = memoryMb;
+    this.environment = resolvedEnv;
+  }
+
+  private validateCode(code: FunctionCode): void {
+    switch (code.type) {
+      case "asset": {
+        if (typeof code.path !== "string" || code.path === "") fail("code.path", code.path, "must be a path");
+        const abs = path.resolve(code.path);
+        if (!fs.existsSync(abs)) fail("code.path", code.path, "does not exist");
+        const stat = fs.statSync(abs);
+        if (!stat.isDirectory() && !(stat.isFile() && abs.endsWith(".zip"))) {
+          fail("code.path", code.path, "must be a directory or a .zip file");
+        }
+        this.validateHandler(code.handler);
+        return;
+      }
+      case "s3":
+        if (typeof code.bucket !== "string" || code.bucket === "")
+          fail("code.bucket", code.bucket, "must be set");
+        if (typeof code.key !== "string" || code.key === "") fail("code.key", code.key, "must be set");
+        if (code.objectVersion !== undefined && code.objectVersion === "") {
+          fail("code.objectVersion", code.objectVersion, "must be non-empty when set");
+        }
+        this.validateHandler(code.handler);
+        return;
+      case "image":
+        if (
+          typeof code.imageUri !== "string" ||
+          (!Token.isUnresolved(code.imageUri) && !IMAGE_URI_RE.test(code.imageUri))
+        ) {
+          fail(
+            "code.imageUri",
+            code.imageUri,
+            "must be an Amazon ECR image URI with a tag or digest (<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>)",
+          );
+        }
+        (code.command ?? []).forEach((c, i) => {
+          if (typeof c !== "string" || c === "") fail(`code.command[${i}]`, c, "must be a non-empty string");
+        });
+        return;
+      default:
+        fail("code.type", (code as { type: unknown }).type, 'must be "asset", "s3" or "image"');
+    }
+  }
+
+  private validateHandler(handler: string | undefined): void {
+    if (handler !== undefined && !HANDLER_RE.test(handler)) {
+      fail("code.handler", handler, "must be 1-128 characters without whitespace (e.g. index.handler)");
+    }
+  }
+
+  private codeConfig(code: FunctionCode): Partial<LambdaFunctionConfig> {
+    switch (code.type) {
+      case "asset": {
+        const abs = path.resolve(code.path);
+        const asset = new TerraformAsset(this, "code", {
+          path: abs,
+          type: fs.statSync(abs).isDirectory() ? AssetType.ARCHIVE : AssetType.FILE,
+        });
+        return {
+          packageType: "Zip",
+          filename: asset.path,
+          // The asset path contains the content hash, so a code change changes
+          // `filename`; source_code_hash is the package's base64 SHA-256, the
+          // value the provider reads back from Lambda (CodeSha256), so it does
+          // not show a diff on every plan as a hash in another format would.
+          sourceCodeHash: Fn.filebase64sha256(asset.path),
+          handler: code.handler ?? "index.handler",
+          runtime: code.runtime ?? "nodejs20.x",
+        };
+      }
+      case "s3":
+        return {
+          packageType: "Zip",
+          s3Bucket: code.bucket,
+          s3Key: code.key,
+          s3ObjectVersion: code.objectVersion,
+          handler: code.handler ?? "index.handler",
+          runtime: code.runtime ?? "nodejs20.x",
+        };
+      case "image":
+        return {
+          packageType: "Image",
+          imageUri: code.imageUri,
+          imageConfig: code.command !== undefined ? { command: code.command } : undefined,
+        };
+    }
+  }
+}

@@ -1,0 +1,450 @@
+/**
+ * An Aurora PostgreSQL cluster on Serverless v2 capacity: DB subnet group,
+ * cluster, `db.serverless` instances and the CloudWatch log groups its logs
+ * are exported to.
+ *
+ * The master credentials come from a `DatabaseCredentials` (the secrets
+ * module's `DatabaseSecret`); the construct writes the cluster's endpoint
+ * back into it with `attachCluster`, so the stored connection details always
+ * describe this cluster and cannot be left empty.
+ */
+import { Annotations, Token } from "cdktf";
+import { Construct } from "constructs";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
+import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
+import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
+import { validateLogRetention } from "../core/logs";
+import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
+
+/** Log types Aurora PostgreSQL can export to CloudWatch Logs. */
+export type AuroraPostgresLogType = "postgresql" | "instance" | "iam-db-auth-error";
+
+/** Performance Insights settings of the cluster's instances. */
+export interface PerformanceInsightsProps {
+  /** Turn Performance Insights on. */
+  readonly enabled: boolean;
+  /**
+   * Days to keep Performance Insights data: 7 (free tier), a multiple of 31 up to 713, or 731.
+   * @default 7
+   */
+  readonly retentionDays?: number;
+  /**
+   * ARN of the KMS key encrypting Performance Insights data.
+   * @default the AWS managed key `aws/rds`
+   */
+  readonly kmsKeyArn?: string;
+}
+
+/** Properties of an {@link AuroraPostgresServerless} cluster. */
+export interface AuroraPostgresServerlessProps extends BaseProps {
+  /** Subnets of the DB subnet group; at least two (in different availability zones). */
+  readonly subnetIds: string[];
+  /** Security groups of the cluster; at least one. */
+  readonly securityGroupIds: string[];
+  /**
+   * Master credentials (e.g. a `DatabaseSecret`). The construct takes the
+   * user name and password from it and calls `attachCluster` with the
+   * cluster's endpoint.
+   */
+  readonly credentials: DatabaseCredentials;
+  /**
+   * Name of the initial database: 1-63 letters, digits or underscores,
+   * starting with a letter; not a PostgreSQL keyword.
+   * @default "app"
+   */
+  readonly databaseName?: string;
+  /**
+   * Aurora PostgreSQL engine version (`major.minor`).
+   * @default "17.6"
+   */
+  readonly engineVersion?: string;
+  /**
+   * Minimum capacity in ACUs, 0-256 in steps of 0.5. 0 lets idle instances
+   * pause (aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later).
+   * @default 0.5
+   */
+  readonly minCapacity?: number;
+  /**
+   * Maximum capacity in ACUs, 1-256 in steps of 0.5, at least `minCapacity`.
+   * @default 2
+   */
+  readonly maxCapacity?: number;
+  /**
+   * Idle seconds before an instance pauses, 300-86400. Only with `minCapacity` 0.
+   * @default unset (AWS uses 300 when `minCapacity` is 0)
+   */
+  readonly secondsUntilAutoPause?: number;
+  /**
+   * Number of `db.serverless` instances (one writer, the rest readers), 1-15.
+   * @default 1
+   */
+  readonly instanceCount?: number;
+  /**
+   * Give the instances public IP addresses. Needs public subnets with an
+   * internet gateway and a VPC with DNS support and hostnames; development only.
+   * @default false
+   */
+  readonly publiclyAccessible?: boolean;
+  /**
+   * Refuse to delete the cluster.
+   * @default true
+   */
+  readonly deletionProtection?: boolean;
+  /**
+   * Days of automated backups, 1-35.
+   * @default 7
+   */
+  readonly backupRetentionDays?: number;
+  /**
+   * Delete the cluster without a final snapshot. When false the final
+   * snapshot is named `<name>-final-snapshot`.
+   * @default false
+   */
+  readonly skipFinalSnapshot?: boolean;
+  /**
+   * ARN of the KMS key encrypting the storage (storage is always encrypted).
+   * @default the AWS managed key `aws/rds`
+   */
+  readonly storageKmsKeyArn?: string;
+  /**
+   * Log types exported to CloudWatch Logs; each gets a log group with `logRetentionDays`.
+   * @default ["postgresql"]
+   */
+  readonly cloudwatchLogsExports?: readonly AuroraPostgresLogType[];
+  /**
+   * Retention of the exported logs, in days: a period CloudWatch Logs accepts
+   * (1, 3, 5, 7, 14, 30, 60, 90, ... 3653), or 0 to keep them forever.
+   * @default 30
+   */
+  readonly logRetentionDays?: number;
+  /**
+   * Performance Insights on the instances.
+   * @default disabled
+   */
+  readonly performanceInsights?: PerformanceInsightsProps;
+  /**
+   * Port the cluster listens on, 1150-65535.
+   * @default 5432
+   */
+  readonly port?: number;
+  /**
+   * Apply modifications immediately instead of in the next maintenance window.
+   * @default false
+   */
+  readonly applyImmediately?: boolean;
+  /**
+   * Daily backup window in UTC, `hh24:mi-hh24:mi`, at least 30 minutes.
+   * @default a 30-minute window AWS picks for the region
+   */
+  readonly preferredBackupWindow?: string;
+  /**
+   * Allow IAM database authentication.
+   * @default false
+   */
+  readonly iamDatabaseAuthentication?: boolean;
+}
+
+const LOG_TYPES: readonly AuroraPostgresLogType[] = ["postgresql", "instance", "iam-db-auth-error"];
+const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const RESERVED_DATABASE_NAMES = new Set(["postgres", "template0", "template1", "rdsadmin"]);
+/** First minor version of each major that supports Serverless v2 (majors not listed: all). */
+const SERVERLESS_V2_MIN_MINOR: Readonly<Record<number, number>> = { 13: 6, 14: 3 };
+/** First minor version of each major that supports 0 ACU (auto-pause); majors above 16: all. */
+const AUTO_PAUSE_MIN_MINOR: Readonly<Record<number, number>> = { 13: 15, 14: 12, 15: 7, 16: 3 };
+
+function validateAcu(field: string, value: number, min: number): number {
+  if (
+    typeof value !== "number" ||
+    !Number.isFinite(value) ||
+    value < min ||
+    value > 256 ||
+    !Number.isInteger(value * 2)
+  ) {
+    fail(field, value, `must be from ${min} to 256 ACUs in steps of 0.5`);
+  }
+  return value;
+}
+
+function validateKmsKeyArn(field: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !Token.isUnresolved(value) && !KMS_KEY_ARN_RE.test(value)) {
+    fail(field, value, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
+  }
+  return value;
+}
+
+function minutesOf(hhmm: string): number {
+  const [h, m] = hhmm.split(":").map(Number);
+  return h * 60 + m;
+}
+
+function validateBackupWindow(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  const m = /^(([01]\d|2[0-3]):[0-5]\d)-(([01]\d|2[0-3]):[0-5]\d)$/.exec(value);
+  if (!m) fail(field, value, "must be hh24:mi-hh24:mi in UTC (e.g. 17:00-17:30)");
+  const length = (minutesOf(m[3]) - minutesOf(m[1]) + 1440) % 1440;
+  if (length < 30) fail(field, value, "must be at least 30 minutes long");
+  return value;
+}
+
+/**
+ * Aurora PostgreSQL Serverless v2: a provisioned-mode cluster whose
+ * `db.serverless` instances scale between `minCapacity` and `maxCapacity`
+ * ACUs. Storage is always encrypted; the credentials secret receives the
+ * writer endpoint.
+ */
+export class AuroraPostgresServerless extends Construct {
+  /** Cluster identifier, `<name>-cluster`. */
+  public readonly clusterIdentifier: string;
+  /** Cluster ARN. */
+  public readonly clusterArn: string;
+  /** Cluster resource id (`cluster-...`), used in IAM database authentication ARNs. */
+  public readonly clusterResourceId: string;
+  /** Writer endpoint host name. */
+  public readonly endpoint: string;
+  /** Reader endpoint host name. */
+  public readonly readerEndpoint: string;
+  /** Port the cluster listens on. */
+  public readonly port: number;
+  /** Name of the initial database. */
+  public readonly databaseName: string;
+  /** Engine version as configured. */
+  public readonly engineVersion: string;
+  /** Identifiers of the instances, writer first. */
+  public readonly instanceIdentifiers: string[];
+  /** The instance resources (for `dependsOn`: the cluster accepts connections once they exist). */
+  public readonly instances: RdsClusterInstance[];
+  /** Name of the DB subnet group, `<name>-subnet-group`. */
+  public readonly subnetGroupName: string;
+  /** The `postgresql` log group, `/aws/rds/cluster/<cluster>/postgresql`; undefined when not exported. */
+  public readonly logGroupName?: string;
+  /** Every log group created, keyed by log type. */
+  public readonly logGroupNames: Readonly<Partial<Record<AuroraPostgresLogType, string>>>;
+  /** Minimum capacity in ACUs. */
+  public readonly minCapacity: number;
+  /** Maximum capacity in ACUs. */
+  public readonly maxCapacity: number;
+  /** Whether the instances are publicly accessible. */
+  public readonly publiclyAccessible: boolean;
+
+  constructor(scope: Construct, id: string, props: AuroraPostgresServerlessProps) {
+    super(scope, id);
+
+    // ---- defaults, then validation
+    const name = validateName("name", props.name);
+    const databaseName = validatePostgresIdentifier("databaseName", props.databaseName ?? "app");
+    if (RESERVED_DATABASE_NAMES.has(databaseName.toLowerCase())) {
+      fail("databaseName", databaseName, "is reserved (postgres, template0, template1, rdsadmin)");
+    }
+    const engineVersion = props.engineVersion ?? "17.6";
+    const version = /^(\d+)\.(\d+)$/.exec(engineVersion);
+    if (!version)
+      fail("engineVersion", engineVersion, "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)");
+    const major = Number(version[1]);
+    const minor = Number(version[2]);
+    if (major < 13 || minor < (SERVERLESS_V2_MIN_MINOR[major] ?? 0)) {
+      fail("engineVersion", engineVersion, "does not support Serverless v2 (needs 13.6, 14.3, 15 or later)");
+    }
+
+    const minCapacity = validateAcu("minCapacity", props.minCapacity ?? 0.5, 0);
+    const maxCapacity = validateAcu("maxCapacity", props.maxCapacity ?? 2, 1);
+    if (minCapacity > maxCapacity) {
+      fail("minCapacity", minCapacity, `must not exceed maxCapacity ${maxCapacity}`);
+    }
+    if (minCapacity === 0 && major <= 16 && minor < (AUTO_PAUSE_MIN_MINOR[major] ?? Infinity)) {
+      fail(
+        "minCapacity",
+        minCapacity,
+        `needs auto-pause support (13.15, 14.12, 15.7, 16.3 or later); engineVersion is ${engineVersion}`,
+      );
+    }
+    const secondsUntilAutoPause = props.secondsUntilAutoPause;
+    if (secondsUntilAutoPause !== undefined) {
+      if (minCapacity !== 0) {
+        fail(
+          "secondsUntilAutoPause",
+          secondsUntilAutoPause,
+          `applies only with minCapacity 0 (minCapacity is ${minCapacity})`,
+        );
+      }
+      validateIntRange("secondsUntilAutoPause", secondsUntilAutoPause, 300, 86400);
+    }
+
+    const subnetIds = props.subnetIds;
+    if (!Token.isUnresolved(subnetIds)) {
+      if (subnetIds.length < 2) {
+        fail("subnetIds", subnetIds, "must list at least two subnets (in different availability zones)");
+      }
+      subnetIds.forEach((s, i) => {
+        if (!Token.isUnresolved(s) && subnetIds.indexOf(s) !== i)
+          fail(`subnetIds[${i}]`, s, "is listed twice");
+      });
+    }
+    const securityGroupIds = props.securityGroupIds;
+    if (!Token.isUnresolved(securityGroupIds) && securityGroupIds.length < 1) {
+      fail("securityGroupIds", securityGroupIds, "must list at least one security group");
+    }
+    const credentials = props.credentials;
+    if (!Token.isUnresolved(credentials.username)) {
+      validatePostgresUsername("credentials.username", credentials.username);
+    }
+
+    const instanceCount = validateIntRange("instanceCount", props.instanceCount ?? 1, 1, 15);
+    const publiclyAccessible = props.publiclyAccessible ?? false;
+    const deletionProtection = props.deletionProtection ?? true;
+    const backupRetentionDays = validateIntRange(
+      "backupRetentionDays",
+      props.backupRetentionDays ?? 7,
+      1,
+      35,
+    );
+    const skipFinalSnapshot = props.skipFinalSnapshot ?? false;
+    const storageKmsKeyArn = validateKmsKeyArn("storageKmsKeyArn", props.storageKmsKeyArn);
+
+    const logTypes = props.cloudwatchLogsExports ?? ["postgresql"];
+    logTypes.forEach((t, i) => {
+      if (!LOG_TYPES.includes(t))
+        fail(`cloudwatchLogsExports[${i}]`, t, `must be one of ${LOG_TYPES.join(", ")}`);
+      if (logTypes.indexOf(t) !== i) fail(`cloudwatchLogsExports[${i}]`, t, "is listed twice");
+    });
+    const logRetentionDays = validateLogRetention("logRetentionDays", props.logRetentionDays ?? 30);
+
+    const pi = props.performanceInsights;
+    const piEnabled = pi?.enabled ?? false;
+    let piRetention: number | undefined;
+    if (pi !== undefined) {
+      if (!piEnabled && (pi.retentionDays !== undefined || pi.kmsKeyArn !== undefined)) {
+        fail(
+          "performanceInsights.enabled",
+          pi.enabled,
+          "must be true when retentionDays or kmsKeyArn is set",
+        );
+      }
+      if (piEnabled) {
+        piRetention = pi.retentionDays ?? 7;
+        const ok =
+          piRetention === 7 ||
+          piRetention === 731 ||
+          (Number.isInteger(piRetention / 31) && piRetention >= 31 && piRetention <= 713);
+        if (!ok) {
+          fail(
+            "performanceInsights.retentionDays",
+            piRetention,
+            "must be 7, 731 or a multiple of 31 from 31 to 713",
+          );
+        }
+      }
+      validateKmsKeyArn("performanceInsights.kmsKeyArn", pi.kmsKeyArn);
+    }
+
+    const port = validateIntRange("port", props.port ?? 5432, 1150, 65535);
+    const applyImmediately = props.applyImmediately ?? false;
+    const preferredBackupWindow = validateBackupWindow("preferredBackupWindow", props.preferredBackupWindow);
+    const iamDatabaseAuthentication = props.iamDatabaseAuthentication ?? false;
+
+    if (publiclyAccessible) {
+      Annotations.of(this).addWarning(
+        `${name}: the database is publicly accessible; keep it private outside development (access is then limited only by its security groups)`,
+      );
+    }
+
+    // ---- resources
+    const clusterIdentifier = `${name}-cluster`;
+    const tags = props.tags;
+
+    const subnetGroup = new DbSubnetGroup(this, "subnet-group", {
+      name: `${name}-subnet-group`,
+      description: `Subnets of the ${name} Aurora PostgreSQL cluster`,
+      subnetIds,
+      tags: withName(tags, `${name}-subnet-group`),
+    });
+
+    // RDS creates these log groups itself on first export, without retention;
+    // creating them first gives them one.
+    const logGroups = logTypes.map((type) => {
+      const groupName = `/aws/rds/cluster/${clusterIdentifier}/${type}`;
+      const group = new CloudwatchLogGroup(this, `log-group-${type}`, {
+        name: groupName,
+        retentionInDays: logRetentionDays,
+        tags: withName(tags, groupName),
+      });
+      return { type, group };
+    });
+
+    const cluster = new RdsCluster(this, "cluster", {
+      clusterIdentifier,
+      engine: "aurora-postgresql",
+      engineMode: "provisioned",
+      engineVersion,
+      databaseName,
+      masterUsername: credentials.username,
+      masterPassword: credentials.password,
+      port,
+      dbSubnetGroupName: subnetGroup.name,
+      vpcSecurityGroupIds: securityGroupIds,
+      storageEncrypted: true,
+      kmsKeyId: storageKmsKeyArn,
+      copyTagsToSnapshot: true,
+      deletionProtection,
+      backupRetentionPeriod: backupRetentionDays,
+      preferredBackupWindow,
+      skipFinalSnapshot,
+      finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
+      enabledCloudwatchLogsExports: [...logTypes],
+      iamDatabaseAuthenticationEnabled: iamDatabaseAuthentication,
+      applyImmediately,
+      serverlessv2ScalingConfiguration: {
+        minCapacity,
+        maxCapacity,
+        secondsUntilAutoPause,
+      },
+      tags: withName(tags, clusterIdentifier),
+      dependsOn: logGroups.map((l) => l.group),
+    });
+
+    const instances: RdsClusterInstance[] = [];
+    for (let i = 0; i < instanceCount; i++) {
+      const suffix = i === 0 ? "" : `-${i + 1}`;
+      const identifier = `${name}-instance${suffix}`;
+      instances.push(
+        new RdsClusterInstance(this, `instance${suffix}`, {
+          identifier,
+          clusterIdentifier: cluster.id,
+          engine: cluster.engine,
+          engineVersion: cluster.engineVersion,
+          instanceClass: "db.serverless",
+          dbSubnetGroupName: subnetGroup.name,
+          publiclyAccessible,
+          applyImmediately,
+          copyTagsToSnapshot: true,
+          performanceInsightsEnabled: piEnabled,
+          performanceInsightsRetentionPeriod: piRetention,
+          performanceInsightsKmsKeyId: piEnabled ? pi?.kmsKeyArn : undefined,
+          tags: withName(tags, identifier),
+        }),
+      );
+    }
+
+    const endpoint = cluster.endpoint;
+    credentials.attachCluster({ host: endpoint, port, database: databaseName });
+
+    // ---- outputs
+    this.clusterIdentifier = cluster.clusterIdentifier;
+    this.clusterArn = cluster.arn;
+    this.clusterResourceId = cluster.clusterResourceId;
+    this.endpoint = endpoint;
+    this.readerEndpoint = cluster.readerEndpoint;
+    this.port = port;
+    this.databaseName = databaseName;
+    this.engineVersion = engineVersion;
+    this.instances = instances;
+    this.instanceIdentifiers = instances.map((inst) => inst.identifier);
+    this.subnetGroupName = subnetGroup.name;
+    this.logGroupNames = Object.fromEntries(logGroups.map((l) => [l.type, l.group.name]));
+    this.logGroupName = logGroups.find((l) => l.type === "postgresql")?.group.name;
+    this.minCapacity = minCapacity;
+    this.maxCapacity = maxCapacity;
+    this.publiclyAccessible = publiclyAccessible;
+  }
+}

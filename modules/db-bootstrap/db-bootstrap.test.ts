@@ -1,0 +1,346 @@
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { Fn, type TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
+import type { ReadableSecret, RoleRef } from "../core";
+import { parseJsonencode } from "../core/jsonencode";
+import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
+import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
+import { makeMigration, migrationsChecksum } from "./handler/checksum";
+import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
+
+const SECRET_ARN = "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:hr-chatbot/database-AbCdEf";
+
+/** A ReadableSecret whose grant is an inline policy in the stack, as the secrets module does it. */
+class StubSecret implements ReadableSecret {
+  public readonly arn = SECRET_ARN;
+  public readonly name = "hr-chatbot/database";
+  public grants = 0;
+  constructor(private readonly scope: Construct) {}
+  grantRead(role: RoleRef): void {
+    new IamRolePolicy(this.scope, `secret-grant-${this.grants++}`, {
+      name: "read-hr-chatbot-database",
+      role: role.name,
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: this.arn }],
+      }),
+    });
+  }
+}
+
+function setup(overrides: Partial<DbBootstrapProps> = {}) {
+  const { app, stack } = testStack();
+  const instance = new RdsClusterInstance(stack, "instance", {
+    identifier: "hr-chatbot-instance",
+    clusterIdentifier: "hr-chatbot-cluster",
+    instanceClass: "db.serverless",
+    engine: "aurora-postgresql",
+  });
+  const secret = new StubSecret(stack);
+  const boot = new DbBootstrap(stack, "db-bootstrap", {
+    name: "hr-chatbot",
+    tags: { Project: "hr-chatbot" },
+    region: "ap-northeast-1",
+    vpc: { subnetIds: ["subnet-aaaa", "subnet-bbbb"], securityGroupIds: ["sg-1234"] },
+    databaseSecret: secret,
+    dependsOn: [instance],
+    ...overrides,
+  });
+  return { app, stack, boot, secret, json: synthJson(stack) };
+}
+
+function warnings(stack: TerraformStack): string[] {
+  return stack.node
+    .findAll()
+    .flatMap((c) => c.node.metadata)
+    .filter((m) => m.type === "@cdktf/warn")
+    .map((m) => String(m.data));
+}
+
+function policyDoc(resource: Record<string, unknown>): { Statement: Record<string, unknown>[] } {
+  return parseJsonencode(String(resource.policy)) as { Statement: Record<string, unknown>[] };
+}
+
+const migrationDirs: string[] = [];
+function migrationsDir(files: Record<string, string>): string {
+  const dir = mkdtempSync(join(tmpdir(), "db-bootstrap-migrations-"));
+  migrationDirs.push(dir);
+  for (const [file, sql] of Object.entries(files)) writeFileSync(join(dir, file), sql);
+  return dir;
+}
+afterAll(() => migrationDirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** The bundle folder: the cache entry named after the bundle hash (the invocation's `code` trigger). */
+function bundleDir(json: ReturnType<typeof synthJson>): string {
+  const { code } = onlyResource(json, "aws_lambda_invocation").triggers as { code: string };
+  return join(tmpdir(), "hr-chatbot-db-bootstrap", code.slice(0, 32));
+}
+
+describe("DbBootstrap", () => {
+  it("creates the function in the VPC with the secret name, TLS settings and its own log group", () => {
+    const { json } = setup();
+    const fn = onlyResource(json, "aws_lambda_function");
+    expect(fn).toMatchObject({
+      function_name: "hr-chatbot-db-bootstrap",
+      runtime: "nodejs22.x",
+      architectures: ["arm64"],
+      handler: "index.handler",
+      memory_size: 256,
+      timeout: 120,
+      vpc_config: { subnet_ids: ["subnet-aaaa", "subnet-bbbb"], security_group_ids: ["sg-1234"] },
+      environment: {
+        variables: {
+          DB_SECRET_NAME: "hr-chatbot/database",
+          DB_SSL_MODE: "verify-full",
+          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+        },
+      },
+      logging_config: {
+        log_format: "Text",
+        log_group: expect.stringMatching(
+          /^\$\{aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+\.name\}$/,
+        ),
+      },
+      tags: { Project: "hr-chatbot", Name: "hr-chatbot-db-bootstrap" },
+    });
+    expect(fn.filename).toMatch(/^assets\/db-bootstrap_code_[0-9A-F]+\/[0-9A-F]{32}\/archive\.zip$/);
+    expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
+    expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.db-bootstrap_policy_/)]);
+    expect(Object.keys(fn.environment as object)).not.toContain("AWS_REGION");
+
+    expect(onlyResource(json, "aws_cloudwatch_log_group")).toMatchObject({
+      name: "/aws/lambda/hr-chatbot-db-bootstrap",
+      retention_in_days: 30,
+      tags: { Project: "hr-chatbot", Name: "/aws/lambda/hr-chatbot-db-bootstrap" },
+    });
+  });
+
+  it("invokes the function on apply after the dependables and the secret grant, keyed on the migrations", () => {
+    const { json, boot } = setup();
+    const invocation = onlyResource(json, "aws_lambda_invocation");
+    const expected = loadMigrations(DEFAULT_MIGRATIONS_DIR);
+
+    expect(invocation.function_name).toMatch(
+      /^\$\{aws_lambda_function\.db-bootstrap_function_[0-9A-F]+\.function_name\}$/,
+    );
+    expect(JSON.parse(String(invocation.input))).toEqual({ action: "migrate", checksum: expected.checksum });
+    expect(invocation.triggers).toEqual({
+      migrations: expected.checksum,
+      code: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(invocation.depends_on).toEqual([
+      "aws_rds_cluster_instance.instance",
+      expect.stringMatching(/^aws_iam_role_policy\.secret-grant-0$/),
+    ]);
+    expect(boot.migrationsChecksum).toBe(expected.checksum);
+    expect(boot.migrationNames).toEqual(["0001_create_extension_vector", "0002_check_vector"]);
+    expect(boot.invocation.terraformResourceType).toBe("aws_lambda_invocation");
+  });
+
+  it("gives its role only its log group, the network interfaces and the secret", () => {
+    const { json, boot, secret } = setup();
+    const role = onlyResource(json, "aws_iam_role");
+    expect(role.name).toBe("hr-chatbot-db-bootstrap-role");
+    expect(role.tags).toEqual({ Project: "hr-chatbot", Name: "hr-chatbot-db-bootstrap-role" });
+    expect(policyDoc({ policy: role.assume_role_policy }).Statement).toEqual([
+      { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+    ]);
+    expect(resourcesOf(json, "aws_iam_role_policy_attachment")).toEqual({});
+
+    const policies = resourcesOf(json, "aws_iam_role_policy");
+    const roleRef = expect.stringMatching(/^\$\{aws_iam_role\.db-bootstrap_role_[0-9A-F]+\.name\}$/);
+    expect(Object.values(policies).map((p) => p.role)).toEqual([roleRef, roleRef]);
+    expect(secret.grants).toBe(1);
+    expect(boot.role.name).toMatch(/^\$\{TfToken/);
+
+    const own = Object.entries(policies).find(([id]) => id.startsWith("db-bootstrap_policy_"))![1];
+    expect(policyDoc(own).Statement).toEqual([
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: expect.stringMatching(
+          /^\$\{aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+\.arn\}:\*$/,
+        ),
+      },
+      {
+        Sid: "ManageVpcNetworkInterfaces",
+        Effect: "Allow",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DescribeSubnets",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+        ],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": "ap-northeast-1" } },
+      },
+    ]);
+    const grant = policies["secret-grant-0"];
+    expect(policyDoc(grant).Statement).toEqual([
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: SECRET_ARN },
+    ]);
+    // nothing else in the role's own policy reaches secrets, KMS or other services
+    const actions = policyDoc(own).Statement.flatMap((s) => s.Action as string[]);
+    expect(actions.every((a) => a.startsWith("logs:") || a.startsWith("ec2:"))).toBe(true);
+  });
+
+  it("bundles a small, deterministic handler outside the repository", () => {
+    const first = setup();
+    const second = setup();
+    const fn1 = onlyResource(first.json, "aws_lambda_function");
+    const fn2 = onlyResource(second.json, "aws_lambda_function");
+    expect(fn2.filename).toBe(fn1.filename);
+    expect(fn2.source_code_hash).toBe(fn1.source_code_hash);
+    expect(first.boot.bundleSizeBytes).toBeGreaterThan(10_000);
+    expect(first.boot.bundleSizeBytes).toBeLessThan(1024 * 1024);
+
+    const dir = bundleDir(first.json);
+    expect(readdirSync(dir)).toEqual(["index.js"]);
+    expect(relative(resolve(__dirname, "..", ".."), dir).startsWith("..")).toBe(true);
+
+    // the full synth writes the archive into the output folder
+    first.app.synth();
+    const zip = join(first.app.outdir, "stacks", "test", String(fn1.filename));
+    expect(existsSync(zip)).toBe(true);
+    expect(statSync(zip).size).toBeLessThan(1024 * 1024);
+  });
+
+  it("compiles the migrations in, leaves the AWS SDK to the runtime, and hashes the bundle", () => {
+    const { json } = setup();
+    const fn = onlyResource(json, "aws_lambda_function");
+    const code = readFileSync(join(bundleDir(json), "index.js"));
+    expect(createHash("sha256").update(code).digest("base64")).toBe(fn.source_code_hash);
+    const text = code.toString();
+    expect(text).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
+    expect(text).toContain('"@aws-sdk/client-secrets-manager"');
+    expect(text).not.toContain("SecretsManagerServiceException");
+    expect(text).not.toContain(resolve(__dirname, "..", ".."));
+  });
+
+  it("re-runs when a migration is added or edited, not otherwise", () => {
+    const files = {
+      "0001_a.sql": "CREATE EXTENSION IF NOT EXISTS vector;\n",
+      "README.md": "notes are ignored",
+    };
+    const base = setup({ migrationsDir: migrationsDir(files) });
+    const same = setup({ migrationsDir: migrationsDir(files) });
+    const added = setup({ migrationsDir: migrationsDir({ ...files, "0002_b.sql": "SELECT 1;\n" }) });
+    const edited = setup({
+      migrationsDir: migrationsDir({ "0001_a.sql": "CREATE EXTENSION IF NOT EXISTS vector; \n" }),
+    });
+    const crlf = setup({
+      migrationsDir: migrationsDir({ "0001_a.sql": "CREATE EXTENSION IF NOT EXISTS vector;\r\n" }),
+    });
+
+    const triggers = (j: typeof base.json) => onlyResource(j, "aws_lambda_invocation").triggers;
+    expect(base.boot.migrationNames).toEqual(["0001_a"]);
+    expect(base.boot.migrationsChecksum).toBe(
+      migrationsChecksum([makeMigration("0001_a", "CREATE EXTENSION IF NOT EXISTS vector;\n")]),
+    );
+    expect(triggers(same.json)).toEqual(triggers(base.json));
+    expect(triggers(crlf.json)).toEqual(triggers(base.json));
+    expect(added.boot.migrationNames).toEqual(["0001_a", "0002_b"]);
+    expect(triggers(added.json)).not.toEqual(triggers(base.json));
+    expect(triggers(edited.json)).not.toEqual(triggers(base.json));
+  });
+
+  it("accepts its optional settings", () => {
+    const { json } = setup({
+      functionName: "custom_boot-1",
+      timeoutSeconds: 300,
+      logRetentionDays: 90,
+      runtime: "nodejs24.x",
+      sslMode: "require",
+    });
+    const fn = onlyResource(json, "aws_lambda_function");
+    expect(fn).toMatchObject({ function_name: "custom_boot-1", timeout: 300, runtime: "nodejs24.x" });
+    expect((fn.environment as { variables: Record<string, string> }).variables).toEqual({
+      DB_SECRET_NAME: "hr-chatbot/database",
+      DB_SSL_MODE: "require",
+    });
+    expect(onlyResource(json, "aws_cloudwatch_log_group")).toMatchObject({
+      name: "/aws/lambda/custom_boot-1",
+      retention_in_days: 90,
+    });
+  });
+
+  it("warns when nothing tells it to wait for the database", () => {
+    const { stack } = setup({ dependsOn: [] });
+    expect(warnings(stack).join("\n")).toContain("db-bootstrap: dependsOn is empty");
+    const ok = setup();
+    expect(warnings(ok.stack)).toEqual([]);
+  });
+
+  it.each<[string, Partial<DbBootstrapProps>, string]>([
+    ["name", { name: "HR" }, 'name "HR" must be 2-40 lower-case'],
+    ["region", { region: "tokyo" }, 'region "tokyo" must be an AWS region code'],
+    ["timeoutSeconds", { timeoutSeconds: 10 }, "timeoutSeconds 10 must be an integer from 30 to 900"],
+    [
+      "logRetentionDays",
+      { logRetentionDays: 8 },
+      "logRetentionDays 8 must be one of the CloudWatch Logs retention periods",
+    ],
+    [
+      "functionName",
+      { functionName: "has space" },
+      'functionName "has space" must be 1-64 letters, digits, hyphens or underscores',
+    ],
+    [
+      "runtime",
+      { runtime: "nodejs20.x" as "nodejs22.x" },
+      'runtime "nodejs20.x" must be one of nodejs22.x, nodejs24.x',
+    ],
+    ["sslMode", { sslMode: "disable" as "require" }, 'sslMode "disable" must be one of verify-full, require'],
+    [
+      "subnets",
+      { vpc: { subnetIds: [], securityGroupIds: ["sg-1"] } },
+      "vpc.subnetIds [] must list at least one subnet",
+    ],
+    [
+      "subnet id",
+      { vpc: { subnetIds: ["subnet-a", ""], securityGroupIds: ["sg-1"] } },
+      'vpc.subnetIds[1] "" must be a subnet id',
+    ],
+    [
+      "security groups",
+      { vpc: { subnetIds: ["subnet-a"], securityGroupIds: ["a", "b", "c", "d", "e", "f"] } },
+      "vpc.securityGroupIds",
+    ],
+    [
+      "missing folder",
+      { migrationsDir: "/nonexistent/migrations" },
+      'migrationsDir "/nonexistent/migrations" must be a folder',
+    ],
+  ])("rejects a bad %s", (_label, overrides, message) => {
+    expect(() => setup(overrides)).toThrow(message);
+  });
+
+  it("rejects bad migration folders, naming the file", () => {
+    expect(() => setup({ migrationsDir: migrationsDir({ "README.md": "x" }) })).toThrow(
+      "contains no .sql migrations",
+    );
+    expect(() => setup({ migrationsDir: migrationsDir({ "1_init.sql": "SELECT 1;" }) })).toThrow(
+      'migrationsDir/1_init.sql "1_init.sql" must be named NNNN_lower_case_words.sql',
+    );
+    expect(() => setup({ migrationsDir: migrationsDir({ "0001_Init.sql": "SELECT 1;" }) })).toThrow(
+      "must be named NNNN_lower_case_words.sql",
+    );
+    expect(() =>
+      setup({ migrationsDir: migrationsDir({ "0001_a.sql": "SELECT 1;", "0001_b.sql": "SELECT 2;" }) }),
+    ).toThrow('migrationsDir/0001_b.sql "0001_b.sql" uses number 0001 like 0001_a.sql');
+    expect(() => setup({ migrationsDir: migrationsDir({ "0001_a.sql": " \n" }) })).toThrow(
+      'migrationsDir/0001_a.sql "0001_a.sql" is empty',
+    );
+    expect(() => setup({ migrationsDir: migrationsDir({ "0001_a.SQL": "SELECT 1;" }) })).toThrow(
+      "must be named NNNN_lower_case_words.sql",
+    );
+  });
+});

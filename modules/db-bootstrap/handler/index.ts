@@ -1,0 +1,71 @@
+/**
+ * Lambda entry of the database bootstrap function (bundled by esbuild at synth
+ * time; see ../bundle.ts).
+ *
+ * The migrations are compiled into the bundle as `__DB_BOOTSTRAP_MIGRATIONS__`.
+ * The credentials come from the Secrets Manager secret named by
+ * `DB_SECRET_NAME`, read with the AWS SDK that the Lambda Node.js runtime
+ * provides (it is not bundled). `DB_SSL_MODE` selects the TLS mode
+ * (`verify-full` unless set).
+ */
+import { createRequire } from "node:module";
+import type { Migration } from "./checksum";
+import {
+  BootstrapError,
+  createHandler,
+  parseCredentials,
+  parseSslMode,
+  retry,
+  type DbCredentials,
+} from "./migrate";
+
+declare const __DB_BOOTSTRAP_MIGRATIONS__: readonly Migration[];
+
+/** The part of `@aws-sdk/client-secrets-manager` used here. */
+interface SecretsManagerSdk {
+  SecretsManagerClient: new (config: Record<string, never>) => {
+    send(command: unknown): Promise<{ SecretString?: string }>;
+  };
+  GetSecretValueCommand: new (input: { SecretId: string }) => unknown;
+}
+
+// The runtime's SDK is found through the CommonJS resolver (NODE_PATH), which
+// an ES `import()` would not consult.
+const loadModule = createRequire(__filename);
+let sdk: SecretsManagerSdk | undefined;
+let client: InstanceType<SecretsManagerSdk["SecretsManagerClient"]> | undefined;
+
+/** IAM changes take a few seconds to reach every endpoint: a fresh grant may still be denied. */
+function isAccessDenied(err: unknown): boolean {
+  const name = (err as { name?: unknown } | null)?.name;
+  return name === "AccessDeniedException";
+}
+
+async function readCredentials(): Promise<DbCredentials> {
+  const secretName = process.env.DB_SECRET_NAME;
+  if (!secretName) throw new BootstrapError("DB_SECRET_NAME is not set");
+  sdk ??= loadModule("@aws-sdk/client-secrets-manager") as SecretsManagerSdk;
+  client ??= new sdk.SecretsManagerClient({});
+  const { GetSecretValueCommand } = sdk;
+  const api = client;
+  try {
+    const out = await retry(() => api.send(new GetSecretValueCommand({ SecretId: secretName })), {
+      attempts: 6,
+      delayMs: 5000,
+      shouldRetry: isAccessDenied,
+      onRetry: () =>
+        console.log(`db-bootstrap: access to secret ${secretName} denied, retrying (IAM propagation)`),
+    });
+    return parseCredentials(out.SecretString, secretName);
+  } catch (err) {
+    if (err instanceof BootstrapError) throw err;
+    const e = err as { name?: unknown; message?: unknown };
+    throw new BootstrapError(`cannot read secret ${secretName}: ${String(e?.name)}: ${String(e?.message)}`);
+  }
+}
+
+export const handler = createHandler({
+  getCredentials: readCredentials,
+  migrations: __DB_BOOTSTRAP_MIGRATIONS__,
+  sslMode: parseSslMode(process.env.DB_SSL_MODE),
+});

@@ -1,0 +1,489 @@
+/**
+ * The migration runner behind the database bootstrap function.
+ *
+ * One run: read the database credentials, connect with `pg` (TLS by default),
+ * take an advisory lock so concurrent runs queue instead of racing, create
+ * `schema_migrations` when missing, refuse to continue when an applied
+ * migration was edited, renamed or removed, apply every pending migration in
+ * its own transaction, then check that `'[1,2,3]'::vector` works.
+ *
+ * Error messages name the failing step or migration and carry the SQL error;
+ * they never contain the password (it is redacted from every message as a
+ * last line of defence) and no connection string is ever built.
+ */
+import { Client } from "pg";
+import { type Migration, migrationListProblem, migrationsChecksum } from "./checksum";
+
+/** Connection details as stored in the database secret. */
+export interface DbCredentials {
+  /** Writer endpoint host name. */
+  readonly host: string;
+  /** Port the database listens on. */
+  readonly port: number;
+  /** Database to migrate. */
+  readonly database: string;
+  /** User to connect as. */
+  readonly username: string;
+  /** That user's password. */
+  readonly password: string;
+}
+
+/**
+ * How the connection uses TLS:
+ * - `verify-full`: TLS, the server certificate must chain to a trusted CA and
+ *   match the host name (Aurora with the Amazon CA bundle loaded).
+ * - `require`: TLS without certificate verification.
+ * - `disable`: no TLS (local test databases only).
+ */
+export type SslMode = "verify-full" | "require" | "disable";
+
+/** Every {@link SslMode}. */
+export const SSL_MODES: readonly SslMode[] = ["verify-full", "require", "disable"];
+
+/** Settings handed to a {@link ClientFactory}; never logged. */
+export interface ConnectionConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+  readonly ssl: false | { readonly rejectUnauthorized: boolean };
+  readonly connectionTimeoutMillis: number;
+  readonly application_name: string;
+}
+
+/** The part of a `pg` client the runner uses. */
+export interface SqlClient {
+  connect(): Promise<unknown>;
+  query(sql: string, params?: readonly unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
+  end(): Promise<unknown>;
+}
+
+/** Creates a database client for one run. */
+export type ClientFactory = (config: ConnectionConfig) => SqlClient;
+
+/** Options of {@link createHandler}. */
+export interface HandlerOptions {
+  /** Returns the connection details (the Lambda entry reads them from Secrets Manager). */
+  readonly getCredentials: () => Promise<DbCredentials>;
+  /** The migrations to apply, ordered by name. */
+  readonly migrations: readonly Migration[];
+  /**
+   * Creates the database client.
+   * @default a `pg.Client`
+   */
+  readonly clientFactory?: ClientFactory;
+  /**
+   * TLS mode of the connection.
+   * @default "verify-full"
+   */
+  readonly sslMode?: SslMode;
+  /**
+   * How long to wait for another run's migration lock. With a Lambda context
+   * the wait also ends 20 s before the function would time out.
+   * @default 60000
+   */
+  readonly lockWaitMs?: number;
+  /**
+   * Pause between two attempts to take the migration lock.
+   * @default 1000
+   */
+  readonly lockPollMs?: number;
+  /**
+   * Connection attempts before giving up (network errors and "the database
+   * system is starting up" are retried; authentication errors are not).
+   * @default 3
+   */
+  readonly connectAttempts?: number;
+  /**
+   * Pause between two connection attempts.
+   * @default 5000
+   */
+  readonly retryDelayMs?: number;
+  /**
+   * Where progress lines go.
+   * @default console.log
+   */
+  readonly log?: (line: string) => void;
+}
+
+/** The part of the Lambda context the handler uses. */
+export interface LambdaContextLike {
+  getRemainingTimeInMillis(): number;
+}
+
+/** The input Terraform sends. */
+export interface BootstrapEvent {
+  /** Only `migrate` exists. */
+  readonly action: "migrate";
+  /**
+   * Checksum of the migration list the configuration was synthesized with.
+   * When present it must equal the bundled list's checksum.
+   */
+  readonly checksum?: string;
+}
+
+/** What a successful run returns (and Terraform keeps as the invocation result). */
+export interface BootstrapResult {
+  /** Migrations applied by this run, in order. */
+  readonly applied: string[];
+  /** Migrations that were already applied. */
+  readonly skipped: string[];
+  /** `SELECT '[1,2,3]'::vector` worked. */
+  readonly vectorCheck: "ok";
+  /** Checksum of the bundled migration list. */
+  readonly checksum: string;
+}
+
+/** The handler {@link createHandler} returns. */
+export type BootstrapHandler = (event: unknown, context?: LambdaContextLike) => Promise<BootstrapResult>;
+
+/** A failed run; the message is safe to show (no password). */
+export class BootstrapError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "BootstrapError";
+  }
+}
+
+/** Key of the session-level advisory lock that serialises runs (any fixed bigint). */
+export const LOCK_KEY = "4157031262";
+
+/** Table that records applied migrations. */
+export const SCHEMA_MIGRATIONS_DDL = `CREATE TABLE IF NOT EXISTS schema_migrations (
+  name text PRIMARY KEY,
+  checksum text NOT NULL,
+  applied_at timestamptz NOT NULL DEFAULT now()
+)`;
+
+const LOCK_MARGIN_MS = 20_000;
+const REDACTED = "[redacted]";
+
+/** Build the Lambda handler. Throws when the migration list itself is unusable. */
+export function createHandler(options: HandlerOptions): BootstrapHandler {
+  const problem = migrationListProblem(options.migrations);
+  if (problem) throw new BootstrapError(`the bundled migrations are unusable: ${problem}`);
+  const checksum = migrationsChecksum(options.migrations);
+
+  return async (event, context) => {
+    let password: string | undefined;
+    try {
+      parseEvent(event, checksum);
+      const credentials = await options.getCredentials();
+      password = credentials.password;
+      const lockWaitMs = options.lockWaitMs ?? 60_000;
+      const wait = context
+        ? Math.min(lockWaitMs, context.getRemainingTimeInMillis() - LOCK_MARGIN_MS)
+        : lockWaitMs;
+      const result = await migrate(credentials, options, checksum, Date.now() + Math.max(0, wait));
+      (options.log ?? console.log)(`db-bootstrap: done ${JSON.stringify(result)}`);
+      return result;
+    } catch (err) {
+      throw safeError(err, password === undefined ? [] : [password]);
+    }
+  };
+}
+
+/** Check the invocation input; throws a {@link BootstrapError} naming the problem. */
+export function parseEvent(event: unknown, checksum: string): BootstrapEvent {
+  if (event === null || typeof event !== "object" || Array.isArray(event)) {
+    throw new BootstrapError('the input must be a JSON object such as {"action": "migrate"}');
+  }
+  const { action, checksum: given } = event as Record<string, unknown>;
+  if (action !== "migrate") {
+    throw new BootstrapError(
+      `unsupported action ${JSON.stringify(action) ?? "(unset)"}: the only action is "migrate"`,
+    );
+  }
+  if (given !== undefined && given !== checksum) {
+    throw new BootstrapError(
+      `the input checksum ${JSON.stringify(given)} does not match the bundled migrations (${checksum}): ` +
+        "the function code and the Terraform configuration come from different synths",
+    );
+  }
+  return { action, checksum: given as string | undefined };
+}
+
+/**
+ * Parse the database secret's JSON (`{host, port, database, username,
+ * password}`). Messages name the secret and the field, never a value.
+ */
+export function parseCredentials(secretString: string | undefined, secretName: string): DbCredentials {
+  if (secretString === undefined || secretString === "") {
+    throw new BootstrapError(`secret ${secretName} has no string value`);
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString);
+  } catch {
+    // JSON.parse quotes part of its input in its message: never pass it on.
+    throw new BootstrapError(`secret ${secretName} is not valid JSON`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new BootstrapError(`secret ${secretName} must hold a JSON object`);
+  }
+  const doc = value as Record<string, unknown>;
+  const text = (field: string): string => {
+    const v = doc[field];
+    if (typeof v !== "string" || v === "") {
+      throw new BootstrapError(`secret ${secretName} field "${field}" must be a non-empty string`);
+    }
+    return v;
+  };
+  const rawPort = doc.port;
+  const port = typeof rawPort === "string" && /^\d+$/.test(rawPort) ? Number(rawPort) : rawPort;
+  if (typeof port !== "number" || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new BootstrapError(`secret ${secretName} field "port" must be an integer from 1 to 65535`);
+  }
+  return {
+    host: text("host"),
+    port,
+    database: text("database"),
+    username: text("username"),
+    password: text("password"),
+  };
+}
+
+/** Parse an SSL mode setting (e.g. the `DB_SSL_MODE` variable); unset means `verify-full`. */
+export function parseSslMode(value: string | undefined): SslMode {
+  if (value === undefined || value === "") return "verify-full";
+  if (!(SSL_MODES as readonly string[]).includes(value)) {
+    throw new BootstrapError(`DB_SSL_MODE ${JSON.stringify(value)} must be one of ${SSL_MODES.join(", ")}`);
+  }
+  return value as SslMode;
+}
+
+/** The `pg` `ssl` setting for a mode. */
+export function sslOptions(mode: SslMode): ConnectionConfig["ssl"] {
+  switch (mode) {
+    case "verify-full":
+      return { rejectUnauthorized: true };
+    case "require":
+      return { rejectUnauthorized: false };
+    case "disable":
+      return false;
+  }
+}
+
+/** The default {@link ClientFactory}: a `pg.Client`. */
+export const pgClientFactory: ClientFactory = (config) => {
+  const client = new Client({ ...config, ssl: config.ssl === false ? false : { ...config.ssl } });
+  // A connection dropped while idle is reported as an "error" event; without a
+  // listener it would crash the process instead of failing the next query.
+  client.on("error", () => undefined);
+  return {
+    connect: () => client.connect(),
+    query: (sql, params) => client.query(sql, params === undefined ? undefined : [...params]),
+    end: () => client.end(),
+  };
+};
+
+/** Options of {@link retry}. */
+export interface RetryOptions {
+  /** Attempts in total (at least 1). */
+  readonly attempts: number;
+  /** Pause between attempts. */
+  readonly delayMs: number;
+  /** Whether an error is worth another attempt. */
+  readonly shouldRetry: (err: unknown) => boolean;
+  /** Called before each pause. */
+  readonly onRetry?: (err: unknown, attempt: number) => void;
+}
+
+/** Run `fn` until it succeeds, a non-retryable error occurs, or the attempts are used up. */
+export async function retry<T>(fn: () => Promise<T>, options: RetryOptions): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= options.attempts || !options.shouldRetry(err)) throw err;
+      options.onRetry?.(err, attempt);
+      await sleep(options.delayMs);
+    }
+  }
+}
+
+/**
+ * Describe a database error: its message, SQLSTATE, detail, hint and, when
+ * `sql` is given and the error has a position, the line it points at.
+ */
+export function describeError(err: unknown, sql?: string): string {
+  if (!(err instanceof Error)) return String(err);
+  const e = err as Error & { code?: unknown; detail?: unknown; hint?: unknown; position?: unknown };
+  let text = e.message || e.name;
+  if (typeof e.code === "string" && /^[0-9A-Z]{5}$/.test(e.code)) text += ` (SQLSTATE ${e.code})`;
+  else if (typeof e.code === "string" && !text.includes(e.code)) text += ` (${e.code})`;
+  const position = typeof e.position === "string" ? Number(e.position) : NaN;
+  if (sql !== undefined && Number.isInteger(position) && position > 0) {
+    text += ` at line ${sql.slice(0, position - 1).split("\n").length}`;
+  }
+  if (typeof e.detail === "string" && e.detail) text += `; detail: ${e.detail}`;
+  if (typeof e.hint === "string" && e.hint) text += `; hint: ${e.hint}`;
+  return text;
+}
+
+/** A {@link BootstrapError} with every secret in `secrets` replaced by `[redacted]`. */
+export function safeError(err: unknown, secrets: readonly string[]): BootstrapError {
+  let message = err instanceof BootstrapError ? err.message : describeError(err);
+  for (const secret of secrets) {
+    if (!secret) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)]))
+      message = message.split(form).join(REDACTED);
+  }
+  return new BootstrapError(message);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Network errors and "starting up" (57P03) are transient; other SQLSTATEs (bad password, no such database) are not. */
+function isTransientConnectError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === "string" && /^[0-9A-Z]{5}$/.test(code)) return code === "57P03";
+  return true;
+}
+
+async function connect(credentials: DbCredentials, options: HandlerOptions): Promise<SqlClient> {
+  const factory = options.clientFactory ?? pgClientFactory;
+  const log = options.log ?? console.log;
+  const config: ConnectionConfig = {
+    host: credentials.host,
+    port: credentials.port,
+    database: credentials.database,
+    user: credentials.username,
+    password: credentials.password,
+    ssl: sslOptions(options.sslMode ?? "verify-full"),
+    connectionTimeoutMillis: 15_000,
+    application_name: "db-bootstrap",
+  };
+  const target = `${credentials.host}:${credentials.port}/${credentials.database} as ${credentials.username}`;
+  try {
+    return await retry(
+      async () => {
+        const client = factory(config);
+        try {
+          await client.connect();
+          return client;
+        } catch (err) {
+          await client.end().catch(() => undefined);
+          throw err;
+        }
+      },
+      {
+        attempts: options.connectAttempts ?? 3,
+        delayMs: options.retryDelayMs ?? 5000,
+        shouldRetry: isTransientConnectError,
+        onRetry: (err, attempt) =>
+          log(`db-bootstrap: connection attempt ${attempt} failed (${describeError(err)}), retrying`),
+      },
+    );
+  } catch (err) {
+    throw new BootstrapError(`cannot connect to ${target}: ${describeError(err)}`);
+  }
+}
+
+async function acquireLock(client: SqlClient, deadline: number, pollMs: number): Promise<void> {
+  const started = Date.now();
+  for (;;) {
+    const { rows } = await client.query("SELECT pg_try_advisory_lock($1::bigint) AS locked", [LOCK_KEY]);
+    if (rows[0]?.locked === true) return;
+    if (Date.now() + pollMs > deadline) {
+      const waited = Math.round((Date.now() - started) / 1000);
+      throw new BootstrapError(
+        `another run holds the migration lock (advisory lock ${LOCK_KEY}); gave up after ${waited} s`,
+      );
+    }
+    await sleep(pollMs);
+  }
+}
+
+async function applyMigration(client: SqlClient, migration: Migration): Promise<void> {
+  await client.query("BEGIN");
+  try {
+    await client.query(migration.sql);
+    await client.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [
+      migration.name,
+      migration.checksum,
+    ]);
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw new BootstrapError(`migration ${migration.name} failed: ${describeError(err, migration.sql)}`);
+  }
+}
+
+async function checkVector(client: SqlClient): Promise<void> {
+  let value: unknown;
+  try {
+    const { rows } = await client.query("SELECT '[1,2,3]'::vector::text AS v");
+    value = rows[0]?.v;
+  } catch (err) {
+    throw new BootstrapError(`vector check failed: SELECT '[1,2,3]'::vector: ${describeError(err)}`);
+  }
+  if (value !== "[1,2,3]") {
+    throw new BootstrapError(
+      `vector check failed: SELECT '[1,2,3]'::vector returned ${JSON.stringify(value)}`,
+    );
+  }
+}
+
+async function migrate(
+  credentials: DbCredentials,
+  options: HandlerOptions,
+  checksum: string,
+  lockDeadline: number,
+): Promise<BootstrapResult> {
+  const log = options.log ?? console.log;
+  const client = await connect(credentials, options);
+  let locked = false;
+  try {
+    await acquireLock(client, lockDeadline, options.lockPollMs ?? 1000);
+    locked = true;
+    await client.query(SCHEMA_MIGRATIONS_DDL);
+    const { rows } = await client.query("SELECT name, checksum FROM schema_migrations ORDER BY name");
+    const recorded = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
+
+    // Everything is checked before anything is applied.
+    const bundled = new Set(options.migrations.map((m) => m.name));
+    const unknown = [...recorded.keys()].filter((name) => !bundled.has(name));
+    if (unknown.length > 0) {
+      throw new BootstrapError(
+        `the database has applied migrations that this function does not bundle: ${unknown.join(", ")}; ` +
+          "applied migrations must never be renamed or deleted",
+      );
+    }
+    for (const m of options.migrations) {
+      const applied = recorded.get(m.name);
+      if (applied !== undefined && applied !== m.checksum) {
+        throw new BootstrapError(
+          `migration ${m.name} was applied with checksum ${applied} but the bundled file has checksum ${m.checksum}; ` +
+            "applied migrations are append-only: put the change in a new migration",
+        );
+      }
+    }
+    const latest = [...recorded.keys()].sort().at(-1);
+    const pending = options.migrations.filter((m) => !recorded.has(m.name));
+    const early = latest === undefined ? undefined : pending.find((m) => m.name < latest);
+    if (early !== undefined) {
+      throw new BootstrapError(
+        `migration ${early.name} sorts before the already applied ${latest}; ` +
+          "new migrations must come after every applied one (give it a higher number)",
+      );
+    }
+
+    const applied: string[] = [];
+    for (const m of pending) {
+      await applyMigration(client, m);
+      applied.push(m.name);
+      log(`db-bootstrap: applied ${m.name}`);
+    }
+    await checkVector(client);
+    const skipped = options.migrations.filter((m) => recorded.has(m.name)).map((m) => m.name);
+    return { applied, skipped, vectorCheck: "ok", checksum };
+  } finally {
+    if (locked)
+      await client.query("SELECT pg_advisory_unlock($1::bigint)", [LOCK_KEY]).catch(() => undefined);
+    await client.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * Interface VPC endpoints, so a Lambda function in a VPC without a NAT
+ * gateway can reach AWS services (by default Secrets Manager and the Bedrock
+ * runtime). Private DNS is always on: the function's SDK resolves the public
+ * service names to the endpoints' private addresses without any change.
+ */
+import { Fn } from "cdktf";
+import { Construct } from "constructs";
+import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
+import { BaseProps, fail, validateName, withName } from "../core";
+
+/** Services an application of this project needs: its secrets and the Bedrock runtime. */
+export const DEFAULT_ENDPOINT_SERVICES: readonly string[] = ["secretsmanager", "bedrock-runtime"];
+
+/** Properties of {@link InterfaceEndpoints}. */
+export interface InterfaceEndpointsProps extends BaseProps {
+  /** VPC of the endpoints (e.g. `network.vpcId`). Its DNS support and DNS hostnames must be on (`Network` always does). */
+  readonly vpcId: string;
+  /** Region of the VPC, e.g. `ap-northeast-1`; forms the service names `com.amazonaws.<region>.<service>`. */
+  readonly region: string;
+  /**
+   * Subnets for the endpoint network interfaces, at most one per
+   * availability zone (e.g. `network.publicSubnetIds`). Each subnet is billed
+   * per endpoint per hour.
+   */
+  readonly subnetIds: ReadonlyArray<string>;
+  /** Security groups of the endpoint network interfaces (e.g. `[security.endpointSecurityGroupId]`). */
+  readonly securityGroupIds: ReadonlyArray<string>;
+  /**
+   * Service short names, e.g. `secretsmanager`, `bedrock-runtime`, `ecr.api`.
+   * @default ["secretsmanager", "bedrock-runtime"]
+   */
+  readonly services?: ReadonlyArray<string>;
+  /**
+   * Endpoint policy per service (an IAM policy document object, encoded with
+   * `Fn.jsonencode`, so it may hold Terraform references such as a secret ARN).
+   * A service without one keeps the AWS default policy (full access).
+   * Every key must be one of `services`.
+   * @default {}
+   */
+  readonly policies?: Readonly<Record<string, object>>;
+}
+
+const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const SERVICE_RE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
+
+/**
+ * One interface VPC endpoint per service, with private DNS, in the given
+ * subnets and security groups.
+ *
+ * @example
+ * const endpoints = new InterfaceEndpoints(this, "endpoints", {
+ *   name: "hr-chatbot",
+ *   region: "ap-northeast-1",
+ *   vpcId: network.vpcId,
+ *   subnetIds: network.publicSubnetIds,
+ *   securityGroupIds: [security.endpointSecurityGroupId],
+ * });
+ */
+export class InterfaceEndpoints extends Construct {
+  /** Service short names, in the order given. */
+  public readonly services: readonly string[];
+  /** Endpoint id per service short name. */
+  public readonly endpointIds: Readonly<Record<string, string>>;
+  /** Full service name per short name, e.g. `secretsmanager` -> `com.amazonaws.ap-northeast-1.secretsmanager`. */
+  public readonly serviceNames: Readonly<Record<string, string>>;
+  /**
+   * Endpoint network interfaces AWS bills per hour: services x subnets
+   * (2 services in 2 availability zones = 4 endpoint-AZ-hours per hour).
+   */
+  public readonly billableEndpointAzs: number;
+
+  constructor(scope: Construct, id: string, props: InterfaceEndpointsProps) {
+    super(scope, id);
+    const name = validateName("name", props.name);
+    const tags = props.tags ?? {};
+    const services = [...(props.services ?? DEFAULT_ENDPOINT_SERVICES)];
+    const policies = props.policies ?? {};
+
+    if (typeof props.vpcId !== "string" || props.vpcId.length === 0) {
+      fail("vpcId", props.vpcId, "must be a VPC id (e.g. network.vpcId)");
+    }
+    if (typeof props.region !== "string" || !REGION_RE.test(props.region)) {
+      fail("region", props.region, "must be an AWS region name such as ap-northeast-1");
+    }
+    const subnetIds = this.nonEmptyUnique("subnetIds", props.subnetIds, "subnet");
+    const securityGroupIds = this.nonEmptyUnique(
+      "securityGroupIds",
+      props.securityGroupIds,
+      "security group",
+    );
+
+    if (services.length === 0) {
+      fail("services", services, "must name at least one service");
+    }
+    services.forEach((service, i) => {
+      if (typeof service !== "string" || !SERVICE_RE.test(service)) {
+        fail(
+          `services[${i}]`,
+          service,
+          "must be a service short name such as secretsmanager or bedrock-runtime (lower-case, digits, . and -)",
+        );
+      }
+      if (service.startsWith("com.amazonaws.") || service.startsWith("aws.")) {
+        fail(`services[${i}]`, service, "is a full service name; give the short name (e.g. secretsmanager)");
+      }
+      const first = services.indexOf(service);
+      if (first !== i) fail(`services[${i}]`, service, `duplicates services[${first}]`);
+    });
+    for (const [service, policy] of Object.entries(policies)) {
+      if (!services.includes(service)) {
+        fail(`policies.${service}`, service, `is not one of services (${services.join(", ")})`);
+      }
+      if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
+        fail(`policies.${service}`, policy, "must be an IAM policy document object");
+      }
+    }
+
+    const endpointIds: Record<string, string> = {};
+    const serviceNames: Record<string, string> = {};
+    for (const service of services) {
+      const serviceName = `com.amazonaws.${props.region}.${service}`;
+      const policy = policies[service];
+      const endpoint = new VpcEndpoint(this, `endpoint-${service.replace(/\./g, "-")}`, {
+        vpcId: props.vpcId,
+        serviceName,
+        vpcEndpointType: "Interface",
+        privateDnsEnabled: true,
+        subnetIds,
+        securityGroupIds,
+        ...(policy !== undefined ? { policy: Fn.jsonencode(policy) } : {}),
+        tags: withName(tags, `${name}-${service}`),
+      });
+      endpointIds[service] = endpoint.id;
+      serviceNames[service] = serviceName;
+    }
+
+    this.services = services;
+    this.endpointIds = endpointIds;
+    this.serviceNames = serviceNames;
+    this.billableEndpointAzs = services.length * subnetIds.length;
+  }
+
+  /** True when this construct created an endpoint for the service short name (e.g. `secretsmanager`). */
+  public hasEndpointFor(service: string): boolean {
+    return this.services.includes(service);
+  }
+
+  private nonEmptyUnique(field: string, values: ReadonlyArray<string> | undefined, what: string): string[] {
+    if (!Array.isArray(values) || values.length === 0) {
+      fail(field, values, `must list at least one ${what} id`);
+    }
+    values.forEach((v, i) => {
+      if (typeof v !== "string" || v.length === 0) fail(`${field}[${i}]`, v, `must be a ${what} id`);
+      const first = values.indexOf(v);
+      if (first !== i) fail(`${field}[${i}]`, v, `duplicates ${field}[${first}]`);
+    });
+    return [...values];
+  }
+}

@@ -1,0 +1,361 @@
+/**
+ * Rules that relate several fields of an environment. Each returns every
+ * problem it finds (not only the first), as `{ path, value, rule }`, so a user
+ * who breaks a file in several ways gets one message per mistake.
+ *
+ * The seven failures of the original manual deployment are covered here
+ * (F1..F7 in the comments) or made impossible by construction in the modules.
+ */
+import { cidrContains, cidrOverlaps, mustParseCidr, parseCidr, type Cidr } from "../../modules/core/cidr";
+import { ConfigError } from "../../modules/core/core";
+import { planNetwork } from "../../modules/network/network";
+import { validateEnvironment } from "../../modules/compute/compute";
+import type { EnvConfig } from "./schema";
+
+/** One rule violation. */
+export interface Problem {
+  /** Dotted field path, e.g. `network.publicSubnets[1].cidr`. */
+  readonly path: string;
+  readonly value: unknown;
+  readonly rule: string;
+}
+
+/** Result of the cross-field rules. */
+export interface RuleResult {
+  readonly errors: Problem[];
+  readonly warnings: Problem[];
+}
+
+type Tier = "public" | "isolated";
+interface ResolvedSubnet {
+  readonly tier: Tier;
+  readonly index: number;
+  readonly az: string;
+  readonly cidr: Cidr;
+  readonly path: string;
+}
+
+/** Environment variables the stack sets itself from the secrets it creates. */
+export const STACK_OWNED_ENV_VARS = [
+  "DB_SECRET_NAME",
+  "APP_SECRET_NAME",
+  "ENABLE_RAG",
+  "LLM_MODEL_ID",
+  "EMBEDDING_MODEL_ID",
+] as const;
+
+/** The AWS services the function calls, and so needs an interface endpoint for (F4). */
+export function servicesCalled(env: EnvConfig): string[] {
+  return [
+    "secretsmanager",
+    "bedrock-runtime", // the LLM (and, with RAG, the embedding model) is always called
+    ...(env.compute.tracing === "Active" ? ["xray"] : []),
+  ];
+}
+
+/** Default secret names: `<project>/database` and `<project>/app-secrets`. */
+export function secretNames(env: EnvConfig): { database: string; app: string } {
+  return {
+    database: env.secrets.databaseSecretName ?? `${env.project}/database`,
+    app: env.secrets.appSecretName ?? `${env.project}/app-secrets`,
+  };
+}
+
+/**
+ * Every subnet with its CIDR: explicit ones as written (so overlap and
+ * containment problems are all reported at once), and, once those are sound,
+ * the network module's own `planNetwork` resolves any derived ones, so the
+ * rules check exactly the CIDRs the stack will create.
+ */
+export function resolveSubnets(env: EnvConfig, errors: Problem[]): ResolvedSubnet[] {
+  const vpc = parseCidr(env.network.vpcCidr);
+  if (typeof vpc === "string") return [];
+  const all = (["public", "isolated"] as const).flatMap((tier) =>
+    (tier === "public" ? env.network.publicSubnets : env.network.isolatedSubnets).map((s, index) => ({
+      tier,
+      index,
+      ...s,
+      path: `network.${tier}Subnets[${index}]`,
+    })),
+  );
+  if (all.some((s) => s.cidr === undefined)) {
+    if (errors.length > 0) return [];
+    try {
+      const plan = planNetwork({
+        vpcCidr: env.network.vpcCidr,
+        publicSubnets: env.network.publicSubnets,
+        isolatedSubnets: env.network.isolatedSubnets,
+      });
+      return plan.subnets.map((p, i) => ({ ...all[i], cidr: mustParseCidr(p.cidr) }));
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      errors.push({ path: `network.${e.field}`, value: e.value, rule: e.rule });
+      return [];
+    }
+  }
+  return all.map((s) => ({ ...s, cidr: mustParseCidr(s.cidr!) }));
+}
+
+function tierSubnets(subnets: ResolvedSubnet[], tier: Tier): ResolvedSubnet[] {
+  return subnets.filter((s) => s.tier === tier);
+}
+
+/** Run every cross-field rule. */
+export function checkRules(env: EnvConfig): RuleResult {
+  const errors: Problem[] = [];
+  const warnings: Problem[] = [];
+  const err = (path: string, value: unknown, rule: string) => errors.push({ path, value, rule });
+  const warn = (path: string, value: unknown, rule: string) => warnings.push({ path, value, rule });
+
+  // --- network: F1 (CIDR conflicts), AZs in the region
+  const vpc = parseCidr(env.network.vpcCidr);
+  const subnets = resolveSubnets(env, errors);
+  if (typeof vpc !== "string") {
+    for (const s of subnets) {
+      if (!cidrContains(vpc, s.cidr))
+        err(`${s.path}.cidr`, s.cidr.text, `is outside network.vpcCidr ${vpc.text}`);
+      if (s.cidr.prefix > 28)
+        err(`${s.path}.cidr`, s.cidr.text, "is smaller than /28, the smallest AWS subnet");
+    }
+    subnets.forEach((a, i) =>
+      subnets.slice(i + 1).forEach((b) => {
+        if (cidrOverlaps(a.cidr, b.cidr)) {
+          err(
+            `${b.path}.cidr`,
+            b.cidr.text,
+            `overlaps ${a.path}.cidr ${a.cidr.text} (subnets of one VPC must not overlap)`,
+          );
+        }
+      }),
+    );
+    if (subnets.some((s) => s.cidr.text === vpc.text) && subnets.length > 1) {
+      // the guide's failure 1: one subnet took the whole VPC range
+      const whole = subnets.find((s) => s.cidr.text === vpc.text)!;
+      err(
+        `${whole.path}.cidr`,
+        whole.cidr.text,
+        "takes the whole VPC range, leaving no room for the other subnets",
+      );
+    }
+  }
+  if (env.network.publicSubnets.length + env.network.isolatedSubnets.length === 0) {
+    err("network", "(no subnets)", "needs at least one public or isolated subnet");
+  }
+  for (const s of subnets) {
+    if (!s.az.startsWith(env.region) || !/^[a-z]$/.test(s.az.slice(env.region.length))) {
+      err(`${s.path}.az`, s.az, `is not an availability zone of region ${env.region}`);
+    }
+  }
+  for (const tier of ["public", "isolated"] as const) {
+    const seen = new Map<string, string>();
+    for (const s of tierSubnets(subnets, tier)) {
+      if (seen.has(s.az))
+        err(`${s.path}.az`, s.az, `is used twice in the ${tier} tier (also ${seen.get(s.az)})`);
+      seen.set(s.az, s.path);
+    }
+  }
+
+  // --- tiers the database, endpoints and function live in must exist
+  const tierAzs = (tier: Tier) => new Set(tierSubnets(subnets, tier).map((s) => s.az));
+  for (const [path, tier] of [
+    ["database.subnetTier", env.database.subnetTier],
+    ["endpoints.subnetTier", env.endpoints.subnetTier],
+    ["compute.subnetTier", env.compute.subnetTier],
+  ] as const) {
+    const list = tier === "public" ? env.network.publicSubnets : env.network.isolatedSubnets;
+    if (list.length === 0) err(path, tier, `names the ${tier} tier, but network.${tier}Subnets is empty`);
+  }
+  if (
+    subnets.length > 0 &&
+    tierAzs(env.database.subnetTier).size < 2 &&
+    (env.database.subnetTier === "public" ? env.network.publicSubnets : env.network.isolatedSubnets).length >
+      0
+  ) {
+    err(
+      "database.subnetTier",
+      env.database.subnetTier,
+      `must span at least two availability zones (a DB subnet group needs two); the ${env.database.subnetTier} tier has ${tierAzs(env.database.subnetTier).size}`,
+    );
+  }
+  const computeAzs = tierAzs(env.compute.subnetTier);
+  const endpointAzs = tierAzs(env.endpoints.subnetTier);
+  for (const az of computeAzs) {
+    if (!endpointAzs.has(az)) {
+      warn(
+        "endpoints.subnetTier",
+        env.endpoints.subnetTier,
+        `has no subnet in ${az}, where the function runs (cross-AZ traffic to the endpoints)`,
+      );
+    }
+  }
+
+  // --- F2 / F3: a public database needs public subnets routed to an internet gateway and DNS
+  if (env.database.publiclyAccessible && env.database.subnetTier !== "public") {
+    err(
+      "database.publiclyAccessible",
+      true,
+      `requires database.subnetTier "public" (subnets routed to an internet gateway); it is "${env.database.subnetTier}"`,
+    );
+  }
+
+  // --- F4: every AWS service the function calls needs an interface endpoint (no NAT here)
+  for (const service of servicesCalled(env)) {
+    if (!env.endpoints.services.includes(service)) {
+      err(
+        "endpoints.services",
+        env.endpoints.services,
+        `must include "${service}": the function calls it and a Lambda in a VPC without NAT reaches AWS services only through interface endpoints`,
+      );
+    }
+  }
+  const dupServices = env.endpoints.services.filter((s, i, a) => a.indexOf(s) !== i);
+  if (dupServices.length > 0)
+    err("endpoints.services", env.endpoints.services, `lists ${dupServices.join(", ")} twice`);
+
+  // --- F7: every environment variable non-empty, none reserved, none shadowing the stack's own
+  for (const message of validateEnvironment("compute.environment", env.compute.environment)) {
+    const [path, ...rest] = message.split(" ");
+    errors.push({ path, value: undefined, rule: rest.join(" ") });
+  }
+  for (const name of STACK_OWNED_ENV_VARS) {
+    if (name in env.compute.environment) {
+      err(
+        `compute.environment.${name}`,
+        env.compute.environment[name],
+        "is set by the stack from its own secrets and settings; remove it",
+      );
+    }
+  }
+
+  // --- database capacity
+  const db = env.database;
+  if (db.minCapacity > db.maxCapacity) {
+    err("database.minCapacity", db.minCapacity, `must not exceed database.maxCapacity ${db.maxCapacity}`);
+  }
+  if (db.maxCapacity < 1)
+    err("database.maxCapacity", db.maxCapacity, "must be at least 1 ACU (Aurora Serverless v2)");
+  if (db.secondsUntilAutoPause !== undefined && db.minCapacity !== 0) {
+    err(
+      "database.secondsUntilAutoPause",
+      db.secondsUntilAutoPause,
+      "is only allowed with database.minCapacity 0 (scale to zero)",
+    );
+  }
+  if (db.skipFinalSnapshot && db.deletionProtection) {
+    warn("database.skipFinalSnapshot", true, "has no effect while deletionProtection is on");
+  }
+
+  // --- identifiers: Aurora cluster/instance names, secret names, function name
+  const clusterId = `${env.project}-cluster`;
+  const lastInstance =
+    env.database.instanceCount > 1
+      ? `${env.project}-instance-${env.database.instanceCount}`
+      : `${env.project}-instance`;
+  for (const [path, id] of [
+    ["project", clusterId],
+    ["project", lastInstance],
+  ] as const) {
+    if (id.length > 63 || !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(id) || id.includes("--")) {
+      err(
+        path,
+        env.project,
+        `gives the Aurora identifier "${id}", which must be 1-63 letters, digits or single hyphens, starting with a letter`,
+      );
+    }
+  }
+  const names = secretNames(env);
+  for (const [path, name] of [
+    ["secrets.databaseSecretName", names.database],
+    ["secrets.appSecretName", names.app],
+  ] as const) {
+    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
+      err(path, name, "must be 1-512 characters of letters, digits and /_+=.@-");
+    } else if (/-[A-Za-z0-9]{6}$/.test(name)) {
+      err(
+        path,
+        name,
+        "must not end with a hyphen and six characters (Secrets Manager appends such a suffix to ARNs)",
+      );
+    }
+  }
+  if (names.database === names.app)
+    err("secrets.appSecretName", names.app, "must differ from secrets.databaseSecretName");
+  const fn = env.compute.functionName ?? `${env.project}-backend`;
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(fn)) {
+    err("compute.functionName", fn, "must be 1-64 letters, digits, hyphens or underscores");
+  }
+
+  // --- compute
+  if (env.compute.provisionedConcurrency !== undefined && env.compute.reservedConcurrency !== undefined) {
+    if (env.compute.provisionedConcurrency > env.compute.reservedConcurrency) {
+      err(
+        "compute.provisionedConcurrency",
+        env.compute.provisionedConcurrency,
+        `must not exceed compute.reservedConcurrency ${env.compute.reservedConcurrency}`,
+      );
+    }
+  }
+  if (env.compute.timeoutSeconds > 30) {
+    warn(
+      "compute.timeoutSeconds",
+      env.compute.timeoutSeconds,
+      "is longer than the HTTP API's 30 s integration timeout: API callers get 503 after 30 s while the function keeps running",
+    );
+  }
+
+  // --- security: developer access to the database port
+  env.security.developerCidrs.forEach((c, i) => {
+    const parsed = parseCidr(c);
+    if (typeof parsed !== "string" && parsed.prefix === 0) {
+      err(
+        `security.developerCidrs[${i}]`,
+        c,
+        "opens the database port to the whole internet; give a /32 (or a small office range)",
+      );
+    } else if (typeof parsed !== "string" && parsed.prefix < 24) {
+      warn(`security.developerCidrs[${i}]`, c, "is wider than a /24; prefer a /32 per developer");
+    }
+  });
+  if (env.security.developerCidrs.length > 0 && !env.database.publiclyAccessible) {
+    warn(
+      "security.developerCidrs",
+      env.security.developerCidrs,
+      "has no effect while database.publiclyAccessible is false",
+    );
+  }
+
+  // --- production guardrails
+  if (env.production) {
+    if (db.publiclyAccessible)
+      err("database.publiclyAccessible", true, "must be false in a production environment");
+    if (env.security.developerCidrs.length > 0) {
+      err(
+        "security.developerCidrs",
+        env.security.developerCidrs,
+        "must be empty in a production environment",
+      );
+    }
+    if (!db.deletionProtection)
+      err("database.deletionProtection", false, "must be true in a production environment");
+    if (db.backupRetentionDays < 7) {
+      err(
+        "database.backupRetentionDays",
+        db.backupRetentionDays,
+        "must be at least 7 days in a production environment",
+      );
+    }
+    if (db.skipFinalSnapshot)
+      err("database.skipFinalSnapshot", true, "must be false in a production environment");
+    if (env.secrets.recoveryWindowDays === 0) {
+      err(
+        "secrets.recoveryWindowDays",
+        0,
+        "must be 7-30 days in a production environment (0 deletes secrets at once)",
+      );
+    }
+    if (env.network.publicSubnets.length > 0 && env.network.mapPublicIpOnLaunch) {
+      err("network.mapPublicIpOnLaunch", true, "must be false in a production environment");
+    }
+  }
+  return { errors, warnings };
+}

@@ -1,0 +1,249 @@
+/**
+ * The environment file schema: one JSON file per environment in
+ * `stacks/environments/<env>.json`, validated with zod before any construct
+ * is built. Field-level rules live here; rules that relate several fields
+ * (subnets inside the VPC, endpoints for every called service, production
+ * guardrails...) live in `rules.ts`.
+ *
+ * The JSON Schema that editors use (`stacks/environments/environment.schema.json`)
+ * is generated from this file by `npm run schema`; a test keeps them in sync.
+ */
+import { z } from "zod";
+import { parseCidr } from "../../modules/core/cidr";
+import { backendConfigSchema } from "../../modules/backend/backend";
+
+const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
+
+/** An IPv4 CIDR block with the host bits clear. */
+export const cidrSchema = z.string().superRefine((value, ctx) => {
+  const parsed = parseCidr(value);
+  if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
+});
+
+const azSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "is not an availability zone name (e.g. ap-northeast-1a)");
+
+const subnetSchema = z.strictObject({
+  az: azSchema.describe("Availability zone, e.g. ap-northeast-1a."),
+  cidr: cidrSchema.optional().describe("Subnet CIDR; derived from the VPC CIDR when omitted."),
+});
+
+const tierSchema = z.enum(["public", "isolated"]);
+
+const intIn = (min: number, max: number) =>
+  z
+    .number()
+    .int(`must be a whole number`)
+    .min(min, `must be at least ${min}`)
+    .max(max, `must be at most ${max}`);
+
+const retentionDays = z
+  .union(
+    [
+      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+    ].map((d) => z.literal(d)) as unknown as [
+      z.ZodLiteral<number>,
+      z.ZodLiteral<number>,
+      ...z.ZodLiteral<number>[],
+    ],
+    {
+      error:
+        "must be a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days)",
+    },
+  )
+  .describe("CloudWatch Logs retention in days.");
+
+const acu = z
+  .number()
+  .min(0, "must be at least 0 ACU")
+  .max(256, "must be at most 256 ACU")
+  .refine((v) => Number.isInteger(v * 2), "must be a multiple of 0.5 ACU");
+
+const codeSchema = z.discriminatedUnion("type", [
+  z
+    .strictObject({ type: z.literal("placeholder") })
+    .describe("The placeholder handler shipped in modules/compute."),
+  z.strictObject({
+    type: z.literal("asset"),
+    path: z.string().min(1).describe("Directory or .zip file, relative to the environment file."),
+    handler: z.string().min(1).optional(),
+    runtime: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("s3"),
+    bucket: z.string().min(3),
+    key: z.string().min(1),
+    objectVersion: z.string().optional(),
+    handler: z.string().min(1).optional(),
+    runtime: z.string().min(1).optional(),
+  }),
+  z.strictObject({
+    type: z.literal("image"),
+    imageUri: z
+      .string()
+      .regex(
+        /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com\/[a-z0-9._\/-]+(:[\w.-]+|@sha256:[a-f0-9]{64})$/,
+        "must be an ECR image URI (<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>)",
+      ),
+    command: z.array(z.string()).optional(),
+  }),
+]);
+
+const policyExceptionSchema = z.strictObject({
+  rule: z.string().min(1).describe("Policy rule id, e.g. HRC-DB-001."),
+  address: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Resource address the exception applies to; all when omitted."),
+  reason: z.string().min(10, "must explain the exception (at least 10 characters)"),
+});
+
+const checkovSkipSchema = z.strictObject({
+  id: z.string().regex(/^CKV2?_AWS_\d+$/, "must be a checkov check id such as CKV_AWS_158"),
+  reason: z.string().min(10, "must explain why the check is skipped (at least 10 characters)"),
+});
+
+/** The environment file. */
+export const environmentSchema = z
+  .strictObject({
+    $schema: z.string().optional().describe("Path of the JSON Schema, for editors."),
+    name: z
+      .string()
+      .regex(
+        /^[a-z][a-z0-9-]{0,19}$/,
+        "must be 1-20 lower-case letters, digits or hyphens, starting with a letter",
+      )
+      .describe("Environment name; also the stack name and the state key segment."),
+    project: z
+      .string()
+      .regex(NAME, "must be 2-40 lower-case letters, digits or hyphens, starting with a letter")
+      .default("hr-chatbot")
+      .describe("Resource name prefix."),
+    production: z.boolean().default(false).describe("Production guardrails apply when true."),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "is not an AWS region name (e.g. ap-northeast-1)")
+      .describe("AWS region of every resource."),
+    tags: z.record(z.string().min(1), z.string()).default({}).describe("Tags on every taggable resource."),
+    backend: backendConfigSchema.describe("Where Terraform keeps this environment's state."),
+    network: z.strictObject({
+      vpcCidr: cidrSchema.describe("VPC IPv4 range."),
+      publicSubnets: z.array(subnetSchema).default([]).describe("Subnets routed to the internet gateway."),
+      isolatedSubnets: z.array(subnetSchema).default([]).describe("Subnets without any internet route."),
+      enableDnsSupport: z
+        .literal(true, {
+          error:
+            "must be true: private DNS for interface endpoints and a reachable database need DNS support",
+        })
+        .default(true)
+        .describe("Always true; listed so a file that turns it off is rejected with a reason."),
+      enableDnsHostnames: z
+        .literal(true, {
+          error: "must be true: a publicly accessible database and private DNS endpoints need DNS hostnames",
+        })
+        .default(true)
+        .describe("Always true; listed so a file that turns it off is rejected with a reason."),
+      mapPublicIpOnLaunch: z.boolean().default(false).describe("Public IPs for instances in public subnets."),
+      flowLogs: z.boolean().default(false).describe("VPC flow logs to CloudWatch Logs."),
+    }),
+    security: z
+      .strictObject({
+        developerCidrs: z
+          .array(cidrSchema)
+          .default([])
+          .describe("CIDRs that may reach the database port directly (development only)."),
+      })
+      .default({ developerCidrs: [] }),
+    database: z.strictObject({
+      subnetTier: tierSchema.describe("Subnet tier of the DB subnet group."),
+      engineVersion: z
+        .string()
+        .regex(/^\d+\.\d+$/, "must look like 17.6")
+        .default("17.6"),
+      databaseName: z
+        .string()
+        .regex(
+          /^[A-Za-z][A-Za-z0-9_]{0,62}$/,
+          "must be 1-63 letters, digits or underscores, starting with a letter",
+        )
+        .default("hr_chatbot"),
+      masterUsername: z
+        .string()
+        .regex(
+          /^[A-Za-z][A-Za-z0-9_]{0,15}$/,
+          "must be 1-16 letters, digits or underscores, starting with a letter",
+        )
+        .default("postgres"),
+      minCapacity: acu.default(0.5).describe("Minimum Aurora capacity units (0 enables auto-pause)."),
+      maxCapacity: acu.default(2).describe("Maximum Aurora capacity units."),
+      secondsUntilAutoPause: intIn(300, 86400)
+        .optional()
+        .describe("Auto-pause delay; only with minCapacity 0."),
+      instanceCount: intIn(1, 15).default(1),
+      publiclyAccessible: z.boolean().default(false),
+      deletionProtection: z.boolean().default(true),
+      backupRetentionDays: intIn(1, 35).default(7),
+      skipFinalSnapshot: z.boolean().default(false),
+      performanceInsights: z.boolean().default(false),
+      logRetentionDays: retentionDays.default(30),
+    }),
+    secrets: z
+      .strictObject({
+        databaseSecretName: z.string().optional().describe("@default <project>/database"),
+        appSecretName: z.string().optional().describe("@default <project>/app-secrets"),
+        recoveryWindowDays: z
+          .number()
+          .int()
+          .refine((v) => v === 0 || (v >= 7 && v <= 30), "must be 0 (delete at once) or 7-30 days")
+          .default(30),
+        customerManagedKey: z
+          .boolean()
+          .default(false)
+          .describe("Encrypt the secrets with a customer KMS key."),
+      })
+      .default({ recoveryWindowDays: 30, customerManagedKey: false }),
+    endpoints: z.strictObject({
+      subnetTier: tierSchema.describe("Subnet tier the interface endpoints live in."),
+      services: z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "is not an AWS service endpoint name"))
+        .default(["secretsmanager", "bedrock-runtime"]),
+    }),
+    compute: z.strictObject({
+      functionName: z.string().optional().describe("@default <project>-backend"),
+      subnetTier: tierSchema.describe("Subnet tier the function's network interfaces live in."),
+      code: codeSchema.default({ type: "placeholder" }),
+      memoryMb: intIn(128, 10240).default(1024).describe("Lambda memory in MB."),
+      timeoutSeconds: intIn(1, 900).default(60).describe("Lambda timeout in seconds."),
+      enableRag: z.boolean().default(true),
+      llmModelId: z.string().min(1).default("amazon.nova-pro-v1:0"),
+      embeddingModelId: z.string().min(1).default("cohere.embed-v4:0"),
+      environment: z.record(z.string(), z.string()).default({}).describe("Extra environment variables."),
+      logRetentionDays: retentionDays.default(30),
+      reservedConcurrency: z.number().int().min(0).optional(),
+      provisionedConcurrency: z.number().int().min(1).optional(),
+      tracing: z.enum(["Active", "PassThrough"]).default("PassThrough"),
+      logFormat: z.enum(["JSON", "Text"]).default("JSON"),
+    }),
+    api: z
+      .strictObject({
+        burstLimit: intIn(1, 10000).default(100),
+        rateLimit: intIn(1, 10000).default(50),
+        logRetentionDays: retentionDays.default(30),
+        corsAllowOrigins: z.array(z.string().min(1)).default([]),
+      })
+      .default({ burstLimit: 100, rateLimit: 50, logRetentionDays: 30, corsAllowOrigins: [] }),
+    policy: z
+      .strictObject({
+        exceptions: z.array(policyExceptionSchema).default([]),
+        checkovSkips: z.array(checkovSkipSchema).default([]),
+      })
+      .default({ exceptions: [], checkovSkips: [] }),
+  })
+  .describe("An hr-chatbot environment: one deployable stack.");
+
+/** An environment file as written. */
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+/** A validated environment with every default resolved. */
+export type EnvConfig = z.output<typeof environmentSchema>;

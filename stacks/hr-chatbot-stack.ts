@@ -1,0 +1,203 @@
+/**
+ * The hr-chatbot stack: one per environment file. It only wires modules
+ * together from the validated environment; every resource decision lives in
+ * a module.
+ *
+ * Data flow: environment file -> EnvConfig (validated) -> this stack ->
+ * modules -> Terraform JSON.
+ */
+import { isAbsolute, resolve } from "node:path";
+import { Construct } from "constructs";
+import { TerraformOutput, TerraformStack } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { configureBackend } from "../modules/backend/backend";
+import { Network } from "../modules/network/network";
+import { SecurityGroups } from "../modules/security/security";
+import { InterfaceEndpoints } from "../modules/endpoints/endpoints";
+import { AppSecret, DatabaseSecret, SecretsKey } from "../modules/secrets/secrets";
+import { AuroraPostgresServerless } from "../modules/database/database";
+import { VpcFunction, type FunctionCode } from "../modules/compute/compute";
+import { HttpApi } from "../modules/api/api";
+import { DbBootstrap } from "../modules/db-bootstrap/db-bootstrap";
+import type { EnvConfig } from "./config/schema";
+import { secretNames } from "./config/rules";
+
+/** Properties of {@link HrChatbotStack}. */
+export interface HrChatbotStackProps {
+  /** The validated environment. */
+  readonly environment: EnvConfig;
+  /** Folder of the environment file; relative code paths resolve against it. */
+  readonly baseDir: string;
+}
+
+/** Turn the environment's code setting into the compute module's. */
+export function functionCode(code: EnvConfig["compute"]["code"], baseDir: string): FunctionCode | undefined {
+  switch (code.type) {
+    case "placeholder":
+      return undefined; // the compute module's default: the placeholder handler
+    case "asset":
+      return {
+        ...code,
+        path: isAbsolute(code.path) ? code.path : resolve(baseDir, code.path),
+      } as FunctionCode;
+    default:
+      return code as FunctionCode;
+  }
+}
+
+/** Network, security groups, endpoints, secrets, Aurora, Lambda, HTTP API and the database bootstrap. */
+export class HrChatbotStack extends TerraformStack {
+  public readonly network: Network;
+  public readonly security: SecurityGroups;
+  public readonly endpoints: InterfaceEndpoints;
+  public readonly databaseSecret: DatabaseSecret;
+  public readonly appSecret: AppSecret;
+  public readonly database: AuroraPostgresServerless;
+  public readonly backend: VpcFunction;
+  public readonly api: HttpApi;
+  public readonly dbBootstrap: DbBootstrap;
+
+  constructor(scope: Construct, id: string, props: HrChatbotStackProps) {
+    super(scope, id);
+    const env = props.environment;
+    const name = env.project;
+    const tags = { ...env.tags };
+
+    new AwsProvider(this, "aws", { region: env.region, defaultTags: [{ tags }] });
+    new RandomProvider(this, "random");
+    configureBackend(this, env.backend, { project: env.project, environment: env.name, stackName: id });
+
+    this.network = new Network(this, "network", {
+      name,
+      tags,
+      vpcCidr: env.network.vpcCidr,
+      publicSubnets: env.network.publicSubnets,
+      isolatedSubnets: env.network.isolatedSubnets,
+      mapPublicIpOnLaunch: env.network.mapPublicIpOnLaunch,
+    });
+    const subnets = (tier: "public" | "isolated") => this.network.subnetIdsFor(tier);
+
+    this.security = new SecurityGroups(this, "security", {
+      name,
+      tags,
+      vpcId: this.network.vpcId,
+      developerCidrs: env.security.developerCidrs,
+    });
+
+    this.endpoints = new InterfaceEndpoints(this, "endpoints", {
+      name,
+      tags,
+      vpcId: this.network.vpcId,
+      region: env.region,
+      subnetIds: subnets(env.endpoints.subnetTier),
+      securityGroupIds: [this.security.endpointSecurityGroupId],
+      services: env.endpoints.services,
+    });
+
+    const key = env.secrets.customerManagedKey
+      ? new SecretsKey(this, "secrets-key", { name, tags })
+      : undefined;
+    const secretNamesOf = secretNames(env);
+    const secretCommon = {
+      name,
+      tags,
+      region: env.region,
+      kmsKeyArn: key?.arn,
+      recoveryWindowInDays: env.secrets.recoveryWindowDays,
+    };
+    this.databaseSecret = new DatabaseSecret(this, "database-secret", {
+      ...secretCommon,
+      secretName: secretNamesOf.database,
+      username: env.database.masterUsername,
+    });
+    this.appSecret = new AppSecret(this, "app-secret", { ...secretCommon, secretName: secretNamesOf.app });
+
+    this.database = new AuroraPostgresServerless(this, "database", {
+      name,
+      tags,
+      subnetIds: subnets(env.database.subnetTier),
+      securityGroupIds: [this.security.databaseSecurityGroupId],
+      credentials: this.databaseSecret,
+      databaseName: env.database.databaseName,
+      engineVersion: env.database.engineVersion,
+      minCapacity: env.database.minCapacity,
+      maxCapacity: env.database.maxCapacity,
+      secondsUntilAutoPause: env.database.secondsUntilAutoPause,
+      instanceCount: env.database.instanceCount,
+      publiclyAccessible: env.database.publiclyAccessible,
+      deletionProtection: env.database.deletionProtection,
+      backupRetentionDays: env.database.backupRetentionDays,
+      skipFinalSnapshot: env.database.skipFinalSnapshot,
+      storageKmsKeyArn: key?.arn,
+      logRetentionDays: env.database.logRetentionDays,
+      performanceInsights: { enabled: env.database.performanceInsights, kmsKeyArn: key?.arn },
+    });
+
+    const computeVpc = {
+      subnetIds: subnets(env.compute.subnetTier),
+      securityGroupIds: [this.security.appSecurityGroupId],
+    };
+    this.backend = new VpcFunction(this, "function", {
+      name,
+      tags,
+      region: env.region,
+      functionName: env.compute.functionName,
+      code: functionCode(env.compute.code, props.baseDir),
+      memoryMb: env.compute.memoryMb,
+      timeoutSeconds: env.compute.timeoutSeconds,
+      vpc: computeVpc,
+      environment: {
+        ENABLE_RAG: String(env.compute.enableRag),
+        LLM_MODEL_ID: env.compute.llmModelId,
+        EMBEDDING_MODEL_ID: env.compute.embeddingModelId,
+        ...env.compute.environment,
+      },
+      // the secret names come from the secrets themselves, and each secret grants its own read (failures 6 and 7)
+      secrets: [
+        { envVar: "DB_SECRET_NAME", secret: this.databaseSecret },
+        { envVar: "APP_SECRET_NAME", secret: this.appSecret },
+      ],
+      bedrockModelIds: [
+        env.compute.llmModelId,
+        ...(env.compute.enableRag ? [env.compute.embeddingModelId] : []),
+      ],
+      logRetentionDays: env.compute.logRetentionDays,
+      logFormat: env.compute.logFormat,
+      tracing: env.compute.tracing,
+      reservedConcurrency: env.compute.reservedConcurrency,
+      provisionedConcurrency: env.compute.provisionedConcurrency,
+    });
+
+    this.api = new HttpApi(this, "api", {
+      name,
+      tags,
+      handler: this.backend,
+      throttling: { burstLimit: env.api.burstLimit, rateLimit: env.api.rateLimit },
+      logRetentionDays: env.api.logRetentionDays,
+      corsAllowOrigins: env.api.corsAllowOrigins.length ? env.api.corsAllowOrigins : undefined,
+    });
+
+    this.dbBootstrap = new DbBootstrap(this, "db-bootstrap", {
+      name,
+      tags,
+      region: env.region,
+      vpc: computeVpc,
+      databaseSecret: this.databaseSecret,
+      dependsOn: this.database.instances,
+      logRetentionDays: env.compute.logRetentionDays,
+    });
+
+    const out = (id: string, value: unknown, description: string, sensitive = false) =>
+      new TerraformOutput(this, id, { value, description, sensitive });
+    out("api_url", this.api.url, "Invoke URL of the HTTP API ($default stage)");
+    out("function_name", this.backend.functionName, "Name of the backend Lambda function");
+    out("database_secret_arn", this.databaseSecret.arn, "ARN of the database credentials secret");
+    out("app_secret_arn", this.appSecret.arn, "ARN of the application secret (JWT signing key)");
+    out("cluster_endpoint", this.database.endpoint, "Aurora writer endpoint");
+    out("cluster_reader_endpoint", this.database.readerEndpoint, "Aurora reader endpoint");
+    out("vpc_id", this.network.vpcId, "VPC id");
+    out("public_subnet_ids", this.network.publicSubnetIds, "Public subnet ids");
+    out("isolated_subnet_ids", this.network.isolatedSubnetIds, "Isolated subnet ids");
+  }
+}
