@@ -184,7 +184,13 @@ export class HrChatbotStack extends TerraformStack {
       region: env.region,
       vpc: computeVpc,
       databaseSecret: this.databaseSecret,
-      dependsOn: this.database.instances,
+      // run only once the database answers, its secret holds the connection details and the
+      // function can reach Secrets Manager through its endpoint
+      dependsOn: [
+        ...this.database.instances,
+        ...(this.databaseSecret.version ? [this.databaseSecret.version] : []),
+        ...(this.endpoints.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
+      ],
       logRetentionDays: env.compute.logRetentionDays,
     });
 

@@ -1,2 +1,5 @@
 export * from "./core";
 export * from "./cidr";
+export * from "./aws-names";
+export * from "./logs";
+export * from "./postgres";

@@ -312,7 +312,7 @@ describe("DbBootstrap", () => {
     [
       "security groups",
       { vpc: { subnetIds: ["subnet-a"], securityGroupIds: ["a", "b", "c", "d", "e", "f"] } },
-      "vpc.securityGroupIds",
+      'vpc.securityGroupIds ["a","b","c","d","e","f"] must list 1 to 5 security groups',
     ],
     [
       "missing folder",

@@ -199,7 +199,9 @@ describe("migrations against PostgreSQL with pgvector (PGlite)", () => {
     );
     const list = [...BASE, selfRecording];
     const err = await failure(handlerFor(list).handler(event(list)));
-    expect(err.message).toContain("migration 0003_self_record failed: duplicate key value violates unique constraint");
+    expect(err.message).toContain(
+      "migration 0003_self_record failed: duplicate key value violates unique constraint",
+    );
     expect((await recorded()).map((r) => r.name)).toEqual(BASE.map((m) => m.name));
     await withDb(async (db) => {
       expect((await db.query("SELECT to_regclass('marker') AS t")).rows).toEqual([{ t: null }]);

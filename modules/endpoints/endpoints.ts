@@ -62,6 +62,8 @@ export class InterfaceEndpoints extends Construct {
   public readonly services: readonly string[];
   /** Endpoint id per service short name. */
   public readonly endpointIds: Readonly<Record<string, string>>;
+  /** Endpoint resource per service short name, for `dependsOn` (e.g. a function that calls the service at deploy time). */
+  public readonly endpoints: Readonly<Record<string, VpcEndpoint>>;
   /** Full service name per short name, e.g. `secretsmanager` -> `com.amazonaws.ap-northeast-1.secretsmanager`. */
   public readonly serviceNames: Readonly<Record<string, string>>;
   /**
@@ -117,6 +119,7 @@ export class InterfaceEndpoints extends Construct {
     }
 
     const endpointIds: Record<string, string> = {};
+    const endpoints: Record<string, VpcEndpoint> = {};
     const serviceNames: Record<string, string> = {};
     for (const service of services) {
       const serviceName = `com.amazonaws.${props.region}.${service}`;
@@ -132,11 +135,13 @@ export class InterfaceEndpoints extends Construct {
         tags: withName(tags, `${name}-${service}`),
       });
       endpointIds[service] = endpoint.id;
+      endpoints[service] = endpoint;
       serviceNames[service] = serviceName;
     }
 
     this.services = services;
     this.endpointIds = endpointIds;
+    this.endpoints = endpoints;
     this.serviceNames = serviceNames;
     this.billableEndpointAzs = services.length * subnetIds.length;
   }

@@ -1,0 +1,17 @@
+/**
+ * The module library: every reusable construct of this repository, for
+ * teams that build their own stacks from them.
+ *
+ *   import { Network, SecurityGroups, VpcFunction } from "<this repo>/modules";
+ */
+export * from "./core";
+export * from "./network";
+export * from "./security";
+export * from "./endpoints";
+export * from "./secrets";
+export * from "./database";
+export * from "./compute";
+export * from "./api";
+export * from "./db-bootstrap";
+export * from "./backend";
+export * from "./state-bucket";
