@@ -5,7 +5,16 @@
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "cdktf.out/**", ".plan-out/**", ".e2e/**", "**/placeholder/**", "coverage/**"] },
+  {
+    ignores: [
+      "node_modules/**",
+      "cdktf.out/**",
+      ".plan-out/**",
+      ".e2e/**",
+      "**/placeholder/**",
+      "coverage/**",
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],
@@ -16,8 +25,14 @@ export default tseslint.config(
         "error",
         {
           paths: [
-            { name: "@cdktf/provider-aws", message: "Import by deep path: @cdktf/provider-aws/lib/<resource>." },
-            { name: "@cdktf/provider-random", message: "Import by deep path: @cdktf/provider-random/lib/<resource>." },
+            {
+              name: "@cdktf/provider-aws",
+              message: "Import by deep path: @cdktf/provider-aws/lib/<resource>.",
+            },
+            {
+              name: "@cdktf/provider-random",
+              message: "Import by deep path: @cdktf/provider-random/lib/<resource>.",
+            },
           ],
           patterns: [
             {

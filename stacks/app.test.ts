@@ -38,7 +38,7 @@ describe("synthesizeApp", () => {
     expect(synthesizeApp({ environmentsDir: good, outdir: out }).ok).toBe(true);
     expect(existsSync(join(out, "stacks", "qa", "cdk.tf.json"))).toBe(true);
 
-    const broken = { ...devJson(), name: "qa" } as Record<string, Record<string, unknown>>;
+    const broken = { ...devJson(), name: "qa" } as unknown as Record<string, Record<string, unknown>>;
     broken.network = { ...broken.network, vpcCidr: "10.0.0.0/33" };
     broken.compute = { ...broken.compute, memoryMb: 64 };
     const bad = envDir({ "qa.json": broken });
@@ -51,7 +51,7 @@ describe("synthesizeApp", () => {
   });
 
   it("the CLI exits non-zero, prints every error and writes nothing for a rejected folder", () => {
-    const broken = { ...devJson(), name: "qa" } as Record<string, Record<string, unknown>>;
+    const broken = { ...devJson(), name: "qa" } as unknown as Record<string, Record<string, unknown>>;
     broken.database = { ...broken.database, minCapacity: 8 };
     const bad = envDir({ "qa.json": broken });
     const out = mkdtempSync(join(tmpdir(), "out-"));
