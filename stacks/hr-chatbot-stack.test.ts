@@ -200,6 +200,8 @@ describe("dev stack: every value of the deployment guide", () => {
         "isolated_subnet_ids",
         "public_subnet_ids",
         "vpc_id",
+        "alarm_topic_arn",
+        "dashboard_name",
       ].sort(),
     );
   });
@@ -301,6 +303,41 @@ describe("prod stack: the guide's production notes", () => {
       expect(i).toMatchObject({ publicly_accessible: false, performance_insights_enabled: true });
   });
 
+  it("alarms on the function, the API and Aurora, a dashboard, and VPC flow logs", () => {
+    const alarms = all(json, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name);
+    expect(alarms.sort()).toEqual(
+      [
+        "hr-chatbot-api-5xx",
+        "hr-chatbot-aurora-capacity",
+        "hr-chatbot-aurora-connections",
+        "hr-chatbot-aurora-cpu",
+        "hr-chatbot-lambda-duration",
+        "hr-chatbot-lambda-errors",
+        "hr-chatbot-lambda-throttles",
+      ].sort(),
+    );
+    const capacity = all(json, "aws_cloudwatch_metric_alarm").find(
+      (a) => a.alarm_name === "hr-chatbot-aurora-capacity",
+    )!;
+    expect(capacity.threshold).toBeCloseTo(3.6); // 90 % of max 4 ACU
+    const duration = all(json, "aws_cloudwatch_metric_alarm").find(
+      (a) => a.alarm_name === "hr-chatbot-lambda-duration",
+    )!;
+    expect(duration.threshold).toBe(24000); // 80 % of the 30 s timeout
+    expect(only(json, "aws_sns_topic_subscription")).toMatchObject({
+      protocol: "email",
+      endpoint: "hr-chatbot-oncall@example.com",
+    });
+    expect(only(json, "aws_cloudwatch_dashboard").dashboard_name).toBe("hr-chatbot-overview");
+    expect(only(json, "aws_flow_log")).toMatchObject({
+      log_destination_type: "cloud-watch-logs",
+      traffic_type: "ALL",
+    });
+    const retention = all(json, "aws_cloudwatch_log_group").map((g) => [g.name, g.retention_in_days]);
+    for (const [, days] of retention) expect(days).toBeGreaterThan(0);
+    expect(retention).toEqual(expect.arrayContaining([["/aws/vpc/flow-logs/hr-chatbot", 90]]));
+  });
+
   it("no developer CIDR and nothing open to the world", () => {
     for (const r of all(json, "aws_vpc_security_group_ingress_rule")) {
       expect(r.cidr_ipv4).toBeUndefined();
@@ -309,7 +346,8 @@ describe("prod stack: the guide's production notes", () => {
   });
 
   it("secrets encrypted with a customer-managed key that rotates, read grants include kms:Decrypt on it", () => {
-    const key = ref(json, "aws_kms_key", (k) => k.enable_key_rotation === true);
+    const key = ref(json, "aws_kms_key", (k) => k.description === "Encrypts the hr-chatbot secrets");
+    expect(json.resource.aws_kms_key[key.split(".")[1]].enable_key_rotation).toBe(true);
     for (const s of all(json, "aws_secretsmanager_secret")) {
       expect(s.kms_key_id).toBe(`\${${key}.arn}`);
       expect(s.recovery_window_in_days).toBe(30);

@@ -20,6 +20,7 @@ import { AuroraPostgresServerless } from "../modules/database/database";
 import { VpcFunction, type FunctionCode } from "../modules/compute/compute";
 import { HttpApi } from "../modules/api/api";
 import { DbBootstrap } from "../modules/db-bootstrap/db-bootstrap";
+import { Observability } from "../modules/observability/observability";
 import type { EnvConfig } from "./config/schema";
 import { secretNames } from "./config/rules";
 
@@ -57,6 +58,7 @@ export class HrChatbotStack extends TerraformStack {
   public readonly backend: VpcFunction;
   public readonly api: HttpApi;
   public readonly dbBootstrap: DbBootstrap;
+  public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: HrChatbotStackProps) {
     super(scope, id);
@@ -194,6 +196,25 @@ export class HrChatbotStack extends TerraformStack {
       logRetentionDays: env.compute.logRetentionDays,
     });
 
+    this.observability = new Observability(this, "observability", {
+      name,
+      tags,
+      region: env.region,
+      alarmEmail: env.observability.alarmEmail,
+      lambdaFunction: this.backend,
+      httpApi: this.api,
+      database: this.database,
+      thresholds: env.observability.thresholds,
+      dashboard: env.observability.dashboard,
+      flowLogs: env.network.flowLogs
+        ? {
+            vpcId: this.network.vpcId,
+            retentionDays: env.observability.flowLogRetentionDays,
+            trafficType: env.observability.flowLogTrafficType,
+          }
+        : undefined,
+    });
+
     const out = (id: string, value: unknown, description: string, sensitive = false) =>
       new TerraformOutput(this, id, { value, description, sensitive });
     out("api_url", this.api.url, "Invoke URL of the HTTP API ($default stage)");
@@ -205,5 +226,9 @@ export class HrChatbotStack extends TerraformStack {
     out("vpc_id", this.network.vpcId, "VPC id");
     out("public_subnet_ids", this.network.publicSubnetIds, "Public subnet ids");
     out("isolated_subnet_ids", this.network.isolatedSubnetIds, "Isolated subnet ids");
+    out("alarm_topic_arn", this.observability.topicArn, "SNS topic the alarms publish to");
+    if (this.observability.dashboardName) {
+      out("dashboard_name", this.observability.dashboardName, "CloudWatch dashboard of the stack's metrics");
+    }
   }
 }

@@ -353,6 +353,14 @@ export function checkRules(env: EnvConfig): RuleResult {
         "must be 7-30 days in a production environment (0 deletes secrets at once)",
       );
     }
+    if (!env.observability.alarmEmail) {
+      err(
+        "observability.alarmEmail",
+        undefined,
+        "must be set in a production environment (alarms need someone to tell)",
+      );
+    }
+    if (!env.network.flowLogs) err("network.flowLogs", false, "must be true in a production environment");
     if (env.network.publicSubnets.length > 0 && env.network.mapPublicIpOnLaunch) {
       err("network.mapPublicIpOnLaunch", true, "must be false in a production environment");
     }

@@ -11,6 +11,7 @@
 import { z } from "zod";
 import { parseCidr } from "../../modules/core/cidr";
 import { backendConfigSchema } from "../../modules/backend/backend";
+import { observabilityConfigSchema } from "../../modules/observability/observability";
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
@@ -234,6 +235,9 @@ export const environmentSchema = z
         corsAllowOrigins: z.array(z.string().min(1)).default([]),
       })
       .default({ burstLimit: 100, rateLimit: 50, logRetentionDays: 30, corsAllowOrigins: [] }),
+    observability: observabilityConfigSchema
+      .prefault({})
+      .describe("Alarms, dashboard and flow log settings."),
     policy: z
       .strictObject({
         exceptions: z.array(policyExceptionSchema).default([]),
