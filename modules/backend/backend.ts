@@ -59,112 +59,131 @@ const ALWAYS_ON = "it is always true";
 const NO_DYNAMODB = "locking always uses the S3 lock file (use_lockfile), DynamoDB locking is deprecated";
 
 /** Zod schema of an `s3` backend. */
-export const s3BackendConfigSchema = z.strictObject(
-  {
-    type: z.literal("s3"),
-    /** State bucket (made by the state bootstrap stack). */
-    bucket: requiredString("the name of the state bucket").superRefine((value, ctx) => {
-      const problem = s3BucketNameProblem(value);
-      if (problem) ctx.addIssue({ code: "custom", message: problem });
-    }),
-    /** Region of the bucket. */
-    region: requiredString("the region of the state bucket").regex(AWS_REGION_RE, {
-      error: AWS_REGION_RULE,
-    }),
-    /**
-     * First segment(s) of every state key.
-     * @default the project name
-     */
-    keyPrefix: z
-      .string()
-      .regex(KEY_PREFIX_RE, {
-        error:
-          "must be one or more '/'-separated segments of letters, digits, '.', '_' or '-' (no leading or trailing '/')",
-      })
-      .optional(),
-    /**
-     * KMS key (key ARN, alias ARN, key id or `alias/name`) that encrypts the
-     * state objects. @default the bucket's default encryption
-     */
-    kmsKeyId: z
-      .string()
-      .regex(KMS_KEY_RE, { error: "must be a KMS key ARN, alias ARN, key id or alias/<name>" })
-      .optional(),
-    /** Named AWS CLI profile for the backend. @default the standard credential chain */
-    profile: z.string().min(1, { error: "must not be empty" }).optional(),
-    /** IAM role the backend assumes to read and write state. @default none */
-    roleArn: z.string().regex(ROLE_ARN_RE, { error: "must be an IAM role ARN" }).optional(),
-  },
-  {
-    error: unsupportedKeys("s3", {
-      encrypt: ALWAYS_ON,
-      useLockfile: ALWAYS_ON,
-      use_lockfile: ALWAYS_ON,
-      dynamodbTable: NO_DYNAMODB,
-      dynamodb_table: NO_DYNAMODB,
-      key: "the key is always <keyPrefix>/<environment>/<stack>.tfstate, set keyPrefix",
-    }),
-  },
-);
+export const s3BackendConfigSchema = z
+  .strictObject(
+    {
+      type: z.literal("s3"),
+      bucket: requiredString("the name of the state bucket")
+        .superRefine((value, ctx) => {
+          const problem = s3BucketNameProblem(value);
+          if (problem) ctx.addIssue({ code: "custom", message: problem });
+        })
+        .meta({
+          description: "State bucket, created by the state bootstrap stack (S3 naming rules, no periods).",
+          pattern: "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+        }),
+      region: requiredString("the region of the state bucket")
+        .regex(AWS_REGION_RE, { error: AWS_REGION_RULE })
+        .describe("Region of the state bucket, e.g. ap-northeast-1."),
+      keyPrefix: z
+        .string()
+        .regex(KEY_PREFIX_RE, {
+          error:
+            "must be one or more '/'-separated segments of letters, digits, '.', '_' or '-' (no leading or trailing '/')",
+        })
+        .optional()
+        .describe(
+          "First segment(s) of every state key <keyPrefix>/<environment>/<stack>.tfstate. @default the project name",
+        ),
+      kmsKeyId: z
+        .string()
+        .regex(KMS_KEY_RE, { error: "must be a KMS key ARN, alias ARN, key id or alias/<name>" })
+        .optional()
+        .describe("KMS key that encrypts the state objects. @default the bucket's default encryption"),
+      profile: z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .optional()
+        .describe("Named AWS profile for the backend. @default the standard credential chain"),
+      roleArn: z
+        .string()
+        .regex(ROLE_ARN_RE, { error: "must be an IAM role ARN" })
+        .optional()
+        .describe("IAM role the backend assumes to read and write state. @default none"),
+    },
+    {
+      error: unsupportedKeys("s3", {
+        encrypt: ALWAYS_ON,
+        useLockfile: ALWAYS_ON,
+        use_lockfile: ALWAYS_ON,
+        dynamodbTable: NO_DYNAMODB,
+        dynamodb_table: NO_DYNAMODB,
+        key: "the key is always <keyPrefix>/<environment>/<stack>.tfstate, set keyPrefix",
+      }),
+    },
+  )
+  .describe("State in S3, encrypted, locked with the S3 lock file (use_lockfile).");
 
 /** Zod schema of a `local` backend. */
-export const localBackendConfigSchema = z.strictObject(
-  {
-    type: z.literal("local"),
-    /**
-     * State file path; a relative path is relative to the project root.
-     * @default terraform.<stack>.tfstate
-     */
-    path: z.string().min(1, { error: "must not be empty" }).optional(),
-  },
-  { error: unsupportedKeys("local", {}) },
-);
+export const localBackendConfigSchema = z
+  .strictObject(
+    {
+      type: z.literal("local"),
+      path: z
+        .string()
+        .min(1, { error: "must not be empty" })
+        .optional()
+        .describe(
+          "State file; a relative path is relative to the project root. @default terraform.<stack>.tfstate",
+        ),
+    },
+    { error: unsupportedKeys("local", {}) },
+  )
+  .describe("State in a local file (experiments only: no sharing, no history).");
 
 const workspaceName = z
   .string()
   .max(90, { error: "must be at most 90 characters" })
-  .regex(TFC_NAME_RE, { error: "must contain only letters, digits, '-' and '_'" });
-const workspaceTag = z
-  .string()
-  .max(255, { error: "must be at most 255 characters" })
-  .regex(TFC_TAG_RE, {
-    error: "must contain only letters, digits, ':', '-' and '_', and begin and end with a letter or digit",
-  });
+  .regex(TFC_NAME_RE, { error: "must contain only letters, digits, '-' and '_'" })
+  .describe("The one workspace this stack uses.");
+const workspaceTag = z.string().max(255, { error: "must be at most 255 characters" }).regex(TFC_TAG_RE, {
+  error: "must contain only letters, digits, ':', '-' and '_', and begin and end with a letter or digit",
+});
 
 /** Zod schema of a `cloud` backend (HCP Terraform / Terraform Enterprise). */
-export const cloudBackendConfigSchema = z.strictObject(
-  {
-    type: z.literal("cloud"),
-    /** Organization that owns the workspace(s). */
-    organization: requiredString("the HCP Terraform organization")
-      .min(1, { error: "must not be empty" })
-      .max(40, { error: "must be at most 40 characters" })
-      .regex(TFC_NAME_RE, { error: "must contain only letters, digits, '-' and '_'" }),
-    /** One named workspace, or every workspace carrying all the tags. */
-    workspace: z.union(
-      [
-        z.strictObject({ name: workspaceName }),
-        z.strictObject({
-          tags: z.array(workspaceTag).min(1, { error: "must list at least one tag" }),
-        }),
-      ],
-      { error: "must be either { name: <workspace> } or { tags: [<tag>, ...] }" },
-    ),
-    /** HCP Terraform or Terraform Enterprise host. @default app.terraform.io */
-    hostname: z
-      .string()
-      .regex(HOSTNAME_RE, { error: "must be a host name such as app.terraform.io (optionally :port)" })
-      .optional(),
-    /** HCP Terraform project of the workspace(s). @default the organization's default project */
-    project: z
-      .string()
-      .regex(TFC_PROJECT_RE, {
-        error: "must be 1-40 letters, digits, inner spaces, '-' or '_'",
-      })
-      .optional(),
-  },
-  { error: unsupportedKeys("cloud", { token: "use `terraform login` or TF_TOKEN_<host>, never commit a token" }) },
-);
+export const cloudBackendConfigSchema = z
+  .strictObject(
+    {
+      type: z.literal("cloud"),
+      organization: requiredString("the HCP Terraform organization")
+        .min(1, { error: "must not be empty" })
+        .max(40, { error: "must be at most 40 characters" })
+        .regex(TFC_NAME_RE, { error: "must contain only letters, digits, '-' and '_'" })
+        .describe("Organization that owns the workspace(s)."),
+      workspace: z
+        .union(
+          [
+            z.strictObject({ name: workspaceName }),
+            z.strictObject({
+              tags: z
+                .array(workspaceTag)
+                .min(1, { error: "must list at least one tag" })
+                .describe(
+                  "Every workspace carrying all these tags (select one with terraform workspace select).",
+                ),
+            }),
+          ],
+          { error: "must be either { name: <workspace> } or { tags: [<tag>, ...] }" },
+        )
+        .describe("One named workspace, or the workspaces carrying all the tags."),
+      hostname: z
+        .string()
+        .regex(HOSTNAME_RE, { error: "must be a host name such as app.terraform.io (optionally :port)" })
+        .optional()
+        .describe("HCP Terraform or Terraform Enterprise host. @default app.terraform.io"),
+      project: z
+        .string()
+        .regex(TFC_PROJECT_RE, { error: "must be 1-40 letters, digits, inner spaces, '-' or '_'" })
+        .optional()
+        .describe("HCP Terraform project of the workspace(s). @default the organization's default project"),
+    },
+    {
+      error: unsupportedKeys("cloud", {
+        token: "use `terraform login` or TF_TOKEN_<host>, never commit a token",
+      }),
+    },
+  )
+  .describe("State and runs in HCP Terraform / Terraform Enterprise workspaces.");
 
 /** Zod schema of the `backend` section of an environment file, discriminated on `type`. */
 export const backendConfigSchema = z.discriminatedUnion(
@@ -188,7 +207,8 @@ export type CloudBackendSection = z.infer<typeof cloudBackendConfigSchema>;
 /** Render a zod issue path as `a.b[0].c`. */
 function formatPath(parts: readonly PropertyKey[]): string {
   return parts.reduce<string>(
-    (acc, part) => (typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part)),
+    (acc, part) =>
+      typeof part === "number" ? `${acc}[${part}]` : acc ? `${acc}.${String(part)}` : String(part),
     "",
   );
 }
@@ -213,7 +233,9 @@ export function parseBackendConfig(input: unknown, field = "backend"): BackendCo
   if (issue.code === "unrecognized_keys") {
     const key = issue.keys[0];
     const at = [...issue.path, key];
-    fail(formatPath([field, ...at]), valueAt(input, at), issue.message.split("; ")[0].slice(key.length + 2));
+    const own = issue.message.split("; ")[0];
+    const rule = own.startsWith(`${key}: `) ? own.slice(key.length + 2) : "is not a known setting";
+    fail(formatPath([field, ...at]), valueAt(input, at), rule);
   }
   fail(formatPath([field, ...issue.path]), valueAt(input, issue.path), issue.message);
 }
@@ -238,7 +260,11 @@ const STACK_DIR_DEPTH = ["cdktf.out", "stacks", "<stack>"].length;
 function validateContext(ctx: BackendContext): void {
   for (const key of ["project", "environment", "stackName"] as const) {
     if (!KEY_SEGMENT_RE.test(ctx[key])) {
-      fail(`backend context ${key}`, ctx[key], "must be letters, digits, '.', '_' or '-', starting with a letter or digit");
+      fail(
+        `backend context ${key}`,
+        ctx[key],
+        "must be letters, digits, '.', '_' or '-', starting with a letter or digit",
+      );
     }
   }
 }
@@ -246,7 +272,11 @@ function validateContext(ctx: BackendContext): void {
 /** Validate a state key prefix (`hr-chatbot`, `teams/hr-chatbot`); throws a ConfigError naming `field`. */
 export function validateStateKeyPrefix(field: string, value: string): string {
   if (!KEY_PREFIX_RE.test(value)) {
-    fail(field, value, "must be '/'-separated segments of letters, digits, '.', '_' or '-' (no leading or trailing '/')");
+    fail(
+      field,
+      value,
+      "must be '/'-separated segments of letters, digits, '.', '_' or '-' (no leading or trailing '/')",
+    );
   }
   return value;
 }

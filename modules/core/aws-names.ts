@@ -43,7 +43,11 @@ export function s3BucketNameProblem(name: string, options: S3BucketNameOptions =
 }
 
 /** Validate an S3 bucket name; throws a ConfigError naming `field`. */
-export function validateS3BucketName(field: string, value: string, options: S3BucketNameOptions = {}): string {
+export function validateS3BucketName(
+  field: string,
+  value: string,
+  options: S3BucketNameOptions = {},
+): string {
   const problem = s3BucketNameProblem(value, options);
   if (problem) fail(field, value, problem);
   return value;

@@ -93,7 +93,11 @@ export class StateBucket extends Construct {
     const name = validateName("name", props.name);
     const bucketName = props.bucketName;
     if (Token.isUnresolved(bucketName)) {
-      fail("bucketName", bucketName, "must be a literal name (backend configurations cannot reference resources)");
+      fail(
+        "bucketName",
+        bucketName,
+        "must be a literal name (backend configurations cannot reference resources)",
+      );
     }
     validateS3BucketName("bucketName", bucketName);
     const kmsKeyArn = props.kmsKeyArn;
@@ -116,7 +120,12 @@ export class StateBucket extends Construct {
       1,
       100,
     );
-    const abortDays = validateIntRange("abortIncompleteMultipartDays", props.abortIncompleteMultipartDays ?? 7, 1, 3650);
+    const abortDays = validateIntRange(
+      "abortIncompleteMultipartDays",
+      props.abortIncompleteMultipartDays ?? 7,
+      1,
+      3650,
+    );
     const prefix = validateStateKeyPrefix("stateKeyPrefix", props.stateKeyPrefix ?? name);
     if (props.accessLogBucket !== undefined && !Token.isUnresolved(props.accessLogBucket)) {
       validateS3BucketName("accessLogBucket", props.accessLogBucket, { allowPeriods: true });
