@@ -12,6 +12,7 @@ import { z } from "zod";
 import { parseCidr } from "../../modules/core/cidr";
 import { backendConfigSchema } from "../../modules/backend/backend";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
+import { policySettingsSchema } from "../../tools/policy/schema";
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
@@ -90,21 +91,6 @@ const codeSchema = z.discriminatedUnion("type", [
     command: z.array(z.string()).optional(),
   }),
 ]);
-
-const policyExceptionSchema = z.strictObject({
-  rule: z.string().min(1).describe("Policy rule id, e.g. HRC-DB-001."),
-  address: z
-    .string()
-    .min(1)
-    .optional()
-    .describe("Resource address the exception applies to; all when omitted."),
-  reason: z.string().min(10, "must explain the exception (at least 10 characters)"),
-});
-
-const checkovSkipSchema = z.strictObject({
-  id: z.string().regex(/^CKV2?_AWS_\d+$/, "must be a checkov check id such as CKV_AWS_158"),
-  reason: z.string().min(10, "must explain why the check is skipped (at least 10 characters)"),
-});
 
 /** The environment file. */
 export const environmentSchema = z
@@ -238,12 +224,11 @@ export const environmentSchema = z
     observability: observabilityConfigSchema
       .prefault({})
       .describe("Alarms, dashboard and flow log settings."),
-    policy: z
-      .strictObject({
-        exceptions: z.array(policyExceptionSchema).default([]),
-        checkovSkips: z.array(checkovSkipSchema).default([]),
-      })
-      .default({ exceptions: [], checkovSkips: [] }),
+    policy: policySettingsSchema
+      .prefault({})
+      .describe(
+        "Policy review of this environment's plans: accepted exceptions and checkov skips, each with a reason.",
+      ),
   })
   .describe("An hr-chatbot environment: one deployable stack.");
 

@@ -13,6 +13,8 @@ import { synthesizeApp } from "../../stacks/app";
 import { planAll, standInNotice } from "../../tools/offline-plan/run";
 import { findProviderMirror, findTerraform } from "../../tools/offline-plan/terraform";
 import type { StackPlanResult } from "../../tools/offline-plan/offline-plan";
+import { reviewPlans } from "../../tools/offline-plan/review";
+import { loadEnvironments } from "../../stacks/config/load";
 
 const terraform = findTerraform();
 const mirror = findProviderMirror();
@@ -71,6 +73,21 @@ if (!available) {
         expect(plan.resource_changes.length).toBeGreaterThan(0);
         expect(r.summary!.totals.create).toBe(plan.resource_changes.length);
         expect(r.summary!.totals.delete + r.summary!.totals.replace + r.summary!.totals.update).toBe(0);
+      }
+    });
+
+    it("every shipped plan passes the project's policy rules", () => {
+      const reviews = reviewPlans(results, loadEnvironments().environments, { checkov: false });
+      expect(reviews.map((r) => r.stack).sort()).toEqual([...stacks].sort());
+      for (const { stack, review } of reviews) {
+        expect({
+          stack,
+          failed: review.result.failed.map((f) => `${f.rule} ${f.address}: ${f.message}`),
+        }).toEqual({
+          stack,
+          failed: [],
+        });
+        expect(review.result.passedRules.length).toBeGreaterThanOrEqual(10);
       }
     });
 

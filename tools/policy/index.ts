@@ -1,0 +1,124 @@
+/**
+ * Policy review of Terraform plans: the rules, the evaluator, checkov, and
+ * {@link reviewPlanFile}, the one call the offline-plan tooling makes per stack.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { extname, resolve } from "node:path";
+import { defaultCheckovBin, formatCheckovReport, runCheckov, type CheckovResult } from "./checkov";
+import { evaluatePlan, formatReport, type PolicyResult } from "./evaluate";
+import { contextFromEnvironment, policySettingsOf } from "./schema";
+import type { PolicyContext, Severity } from "./types";
+
+export * from "./types";
+export * from "./evaluate";
+export * from "./schema";
+export * from "./checkov";
+export { RULES } from "./rules";
+export { PlanView, ResourceView, Computed, PlanFormatError } from "./plan";
+export { Unknown } from "./hcl";
+
+/** Options for {@link reviewPlanFile}. */
+export interface ReviewOptions {
+  /**
+   * Contents of the environment file (parsed JSON, or the object a `.ts` environment exports).
+   * Gives the context, `policy.exceptions`, `policy.checkovSkips` and `policy.failOn`.
+   * @default no environment: nothing public allowed, no tags required, no exceptions
+   */
+  readonly environment?: unknown;
+  /**
+   * Use this context instead of one built from `environment`.
+   * @default contextFromEnvironment(environment)
+   */
+  readonly context?: PolicyContext;
+  /**
+   * Lowest severity that fails the review.
+   * @default environment policy.failOn, else "high"
+   */
+  readonly failOn?: Severity;
+  /**
+   * Also run checkov: `true` (an error when it is not installed), `"auto"` (only when installed), `false`.
+   * @default false
+   */
+  readonly checkov?: boolean | "auto";
+  /**
+   * Unskipped checkov failures fail the review (otherwise they are only reported).
+   * @default false
+   */
+  readonly enforceCheckov?: boolean;
+  /**
+   * checkov command override.
+   * @default [defaultCheckovBin()]
+   */
+  readonly checkovCommand?: readonly string[];
+}
+
+/** The outcome of {@link reviewPlanFile}. */
+export interface Review {
+  /** The plan JSON that was reviewed. */
+  readonly planPath: string;
+  /** The policy rules' result. */
+  readonly result: PolicyResult;
+  /** checkov's result, when it ran. */
+  readonly checkov?: CheckovResult;
+  /** Why checkov did not run, when `checkov: "auto"` found it missing. */
+  readonly checkovSkippedReason?: string;
+  /** True when the review passes (policy, and checkov when enforced). */
+  readonly ok: boolean;
+  /** Readable report of everything above. */
+  readonly report: string;
+}
+
+/**
+ * Review one plan JSON (`terraform show -json plan.tfplan` output): run the
+ * policy rules and optionally checkov. Throws PlanFormatError / ConfigError /
+ * CheckovError for bad input; a failing review is `ok: false`, not an exception.
+ */
+export function reviewPlanFile(planPath: string, options: ReviewOptions = {}): Review {
+  const plan: unknown = JSON.parse(readFileSync(planPath, "utf8"));
+  const settings = policySettingsOf(options.environment ?? {});
+  const context = options.context ?? contextFromEnvironment(options.environment ?? {});
+  const failOn = options.failOn ?? settings.failOn ?? "high";
+  const result = evaluatePlan(plan, context, { failOn });
+  const parts = [formatReport(result, `Policy review of ${planPath}`)];
+
+  let checkov: CheckovResult | undefined;
+  let checkovSkippedReason: string | undefined;
+  const command = options.checkovCommand ?? [defaultCheckovBin()];
+  if (options.checkov === "auto" && !options.checkovCommand && !existsSync(command[0])) {
+    checkovSkippedReason = `checkov not installed at ${command[0]} (bash tools/policy/install-checkov.sh)`;
+    parts.push(`checkov: skipped, ${checkovSkippedReason}`);
+  } else if (options.checkov) {
+    checkov = runCheckov({ planPath, skips: settings.checkovSkips, command });
+    parts.push(formatCheckovReport(checkov));
+    if (checkov.failed.length > 0 && !options.enforceCheckov) {
+      parts.push(
+        "  (checkov failures are reported, not enforced; add skips with reasons to policy.checkovSkips)",
+      );
+    }
+  }
+  const ok = result.ok && !(options.enforceCheckov && checkov !== undefined && checkov.failed.length > 0);
+  return { planPath, result, checkov, checkovSkippedReason, ok, report: parts.join("\n\n") };
+}
+
+/**
+ * Read an environment file: `.json` is parsed; `.ts`/`.js` is imported and
+ * its default export (or its only exported object) is used.
+ */
+export async function loadEnvironmentFile(path: string): Promise<unknown> {
+  const ext = extname(path);
+  if (ext === ".json") return JSON.parse(readFileSync(path, "utf8"));
+  if ([".ts", ".js", ".mjs", ".cjs"].includes(ext)) {
+    // A plain path (not a file URL): compiled to require() under tsx and jest alike.
+    const mod = (await import(resolve(path))) as Record<string, unknown>;
+    const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object";
+    // ESM/CommonJS interop may nest the exports under `default` once or twice.
+    const layers = [mod, mod.default, isObject(mod.default) ? mod.default.default : undefined].filter(
+      isObject,
+    );
+    const candidates = layers.flatMap((l) => [l, ...Object.values(l)]).filter(isObject);
+    const env = candidates.find((c) => typeof c.name === "string" && !(c instanceof Function));
+    if (env) return env;
+    throw new Error(`${path} exports no environment object (an object with a name)`);
+  }
+  throw new Error(`${path}: environment files are .json or .ts`);
+}

@@ -1,0 +1,38 @@
+/**
+ * The policy rules, in report order.
+ */
+import type { Rule } from "../types";
+import { statefulChangeReview } from "./changes";
+import { databaseEncrypted, databaseNotPublic, secretsUseCustomerKey } from "./database";
+import { noBroadManagedPolicies, noWildcardPolicies } from "./iam";
+import { apiStageAccessLogs, lambdaLogGroup } from "./logging";
+import { endpointPrivateDns, noUnlistedPublicIngress, noWorldIngress } from "./network";
+import { bucketEncrypted, bucketPublicAccessBlocked, bucketVersioned } from "./s3";
+import { requiredTags } from "./tags";
+
+export { statefulChangeReview, STATEFUL_TYPES } from "./changes";
+export { databaseEncrypted, databaseNotPublic, secretsUseCustomerKey } from "./database";
+export { noBroadManagedPolicies, noWildcardPolicies, SENSITIVE_SERVICES } from "./iam";
+export { apiStageAccessLogs, lambdaLogGroup } from "./logging";
+export { endpointPrivateDns, noUnlistedPublicIngress, noWorldIngress } from "./network";
+export { bucketEncrypted, bucketPublicAccessBlocked, bucketVersioned, companionsOf } from "./s3";
+export { requiredTags } from "./tags";
+
+/** Every rule, in the order the report lists them. */
+export const RULES: readonly Rule[] = [
+  databaseNotPublic,
+  databaseEncrypted,
+  secretsUseCustomerKey,
+  noWorldIngress,
+  noUnlistedPublicIngress,
+  endpointPrivateDns,
+  noWildcardPolicies,
+  noBroadManagedPolicies,
+  lambdaLogGroup,
+  apiStageAccessLogs,
+  bucketVersioned,
+  bucketEncrypted,
+  bucketPublicAccessBlocked,
+  requiredTags,
+  statefulChangeReview,
+];
