@@ -85,6 +85,7 @@ interface Statement {
   Effect: string;
   Action: string | string[];
   Resource: string | string[];
+  Condition?: Record<string, Record<string, unknown>>;
 }
 
 /** Every inline policy statement, keyed by policy name (`name` or logical id). */
@@ -163,7 +164,7 @@ describe("VpcFunction defaults (the guide's function)", () => {
     expect(lambda.role).toBe(`\${aws_iam_role.${logicalId(json, "aws_iam_role")}.arn}`);
   });
 
-  it("writes logs only to its own log group, and manages ENIs on * (no resource-level support)", () => {
+  it("writes logs only to its own log group, and manages ENIs on * (no resource-level support) in its region", () => {
     const p = policies(json);
     expect(Object.keys(p).sort()).toEqual(["vpc-network-interfaces", "write-own-logs"]);
     expect(p["write-own-logs"]).toEqual([
@@ -175,6 +176,9 @@ describe("VpcFunction defaults (the guide's function)", () => {
       },
     ]);
     expect(p["vpc-network-interfaces"][0].Resource).toBe("*");
+    expect(p["vpc-network-interfaces"][0].Condition).toEqual({
+      StringEquals: { "aws:RequestedRegion": "ap-northeast-1" },
+    });
     expect(asList(p["vpc-network-interfaces"][0].Action).sort()).toEqual(
       [
         "ec2:AssignPrivateIpAddresses",

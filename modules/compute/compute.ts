@@ -560,7 +560,8 @@ export class VpcFunction extends Construct {
             // resource-level permissions, and the network interfaces Lambda creates,
             // assigns addresses to and deletes do not exist (have no ARN) before
             // Lambda creates them. These are the actions of AWS's
-            // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only.
+            // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
+            // limited to the function's region (its network interfaces are there).
             Sid: "ManageVpcNetworkInterfaces",
             Effect: "Allow",
             Action: [
@@ -574,6 +575,7 @@ export class VpcFunction extends Construct {
               "ec2:DescribeVpcs",
             ],
             Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": region } },
           },
         ],
       }),

@@ -63,6 +63,7 @@ describe("AuroraPostgresServerless", () => {
 
     const logGroupId = Object.keys(resourcesOf(json, "aws_cloudwatch_log_group"))[0];
     const passwordId = Object.keys(resourcesOf(json, "random_password"))[0];
+    const parameterGroupId = Object.keys(resourcesOf(json, "aws_rds_cluster_parameter_group"))[0];
     expect(onlyResource(json, "aws_rds_cluster")).toEqual({
       cluster_identifier: "hr-chatbot-cluster",
       engine: "aurora-postgresql",
@@ -73,6 +74,7 @@ describe("AuroraPostgresServerless", () => {
       master_password: `\${random_password.${passwordId}.result}`,
       port: 5432,
       db_subnet_group_name: `\${aws_db_subnet_group.${subnetGroupId}.name}`,
+      db_cluster_parameter_group_name: `\${aws_rds_cluster_parameter_group.${parameterGroupId}.name}`,
       vpc_security_group_ids: ["sg-0123"],
       storage_encrypted: true,
       copy_tags_to_snapshot: true,
@@ -89,6 +91,8 @@ describe("AuroraPostgresServerless", () => {
     });
 
     const clusterId = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
+    const monitoringRoleId = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
+    const monitoringAttachmentId = Object.keys(resourcesOf(json, "aws_iam_role_policy_attachment"))[0];
     expect(onlyResource(json, "aws_rds_cluster_instance")).toEqual({
       identifier: "hr-chatbot-instance",
       cluster_identifier: `\${aws_rds_cluster.${clusterId}.id}`,
@@ -100,8 +104,81 @@ describe("AuroraPostgresServerless", () => {
       apply_immediately: false,
       copy_tags_to_snapshot: true,
       performance_insights_enabled: false,
+      monitoring_interval: 60,
+      monitoring_role_arn: `\${aws_iam_role.${monitoringRoleId}.arn}`,
       tags: { Project: "hr-chatbot", Name: "hr-chatbot-instance" },
+      depends_on: [`aws_iam_role_policy_attachment.${monitoringAttachmentId}`],
     });
+  });
+
+  it("logs DDL and slow queries through a cluster parameter group of the engine's family", () => {
+    const { stack, db } = build({ tags: { Project: "hr-chatbot" } });
+    const json = synthJson(stack);
+    expect(onlyResource(json, "aws_rds_cluster_parameter_group")).toEqual({
+      name: "hr-chatbot-aurora-postgresql17",
+      family: "aurora-postgresql17",
+      description: "Parameters of the hr-chatbot-cluster cluster (query logging)",
+      parameter: [
+        { name: "log_statement", value: "ddl", apply_method: "immediate" },
+        { name: "log_min_duration_statement", value: "1000", apply_method: "immediate" },
+      ],
+      tags: { Project: "hr-chatbot", Name: "hr-chatbot-aurora-postgresql17" },
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(db.clusterParameterGroupName).toMatch(/^\$\{TfToken\[/);
+  });
+
+  it("takes the query logging settings, and the family from the engine's major version", () => {
+    const { stack } = build({
+      engineVersion: "16.6",
+      queryLogging: { logStatement: "mod", minDurationMs: -1 },
+    });
+    const group = onlyResource(synthJson(stack), "aws_rds_cluster_parameter_group");
+    expect(group).toMatchObject({ name: "hr-chatbot-aurora-postgresql16", family: "aurora-postgresql16" });
+    expect(group.parameter).toEqual([
+      { name: "log_statement", value: "mod", apply_method: "immediate" },
+      { name: "log_min_duration_statement", value: "-1", apply_method: "immediate" },
+    ]);
+  });
+
+  it("turns Enhanced Monitoring on with a role RDS can assume, or off without one", () => {
+    const { stack, db } = build({
+      tags: { Project: "hr-chatbot" },
+      instanceCount: 2,
+      monitoringIntervalSeconds: 15,
+    });
+    const json = synthJson(stack);
+    const role = onlyResource(json, "aws_iam_role");
+    expect(role).toMatchObject({
+      name: "hr-chatbot-rds-monitoring",
+      tags: { Project: "hr-chatbot", Name: "hr-chatbot-rds-monitoring" },
+    });
+    expect(JSON.stringify(role.assume_role_policy)).toContain(
+      '\\"Service\\" = \\"monitoring.rds.amazonaws.com\\"',
+    );
+    const roleId = Object.keys(resourcesOf(json, "aws_iam_role"))[0];
+    expect(onlyResource(json, "aws_iam_role_policy_attachment")).toEqual({
+      role: `\${aws_iam_role.${roleId}.name}`,
+      policy_arn: `arn:\${element(split(":", aws_iam_role.${roleId}.arn), 1)}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+    });
+    for (const inst of Object.values(resourcesOf(json, "aws_rds_cluster_instance"))) {
+      expect(inst).toMatchObject({
+        monitoring_interval: 15,
+        monitoring_role_arn: `\${aws_iam_role.${roleId}.arn}`,
+      });
+    }
+    expect(db.monitoringIntervalSeconds).toBe(15);
+    expect(db.monitoringRoleArn).toMatch(/^\$\{TfToken\[/);
+
+    const off = build({ monitoringIntervalSeconds: 0 });
+    const offJson = synthJson(off.stack);
+    expect(resourcesOf(offJson, "aws_iam_role")).toEqual({});
+    expect(resourcesOf(offJson, "aws_iam_role_policy_attachment")).toEqual({});
+    const inst = onlyResource(offJson, "aws_rds_cluster_instance");
+    expect(inst.monitoring_interval).toBe(0);
+    expect(inst.monitoring_role_arn).toBeUndefined();
+    expect(inst.depends_on).toBeUndefined();
+    expect(off.db.monitoringRoleArn).toBeUndefined();
   });
 
   it("creates the postgresql log group with retention before the cluster", () => {
@@ -352,6 +429,19 @@ describe("AuroraPostgresServerless", () => {
     [
       { performanceInsights: { enabled: true, kmsKeyArn: "key" } },
       'performanceInsights.kmsKeyArn "key" must be a KMS key ARN',
+    ],
+    [
+      { queryLogging: { logStatement: "verbose" as "all" } },
+      'queryLogging.logStatement "verbose" must be one of none, ddl, mod, all',
+    ],
+    [
+      { queryLogging: { minDurationMs: -2 } },
+      "queryLogging.minDurationMs -2 must be an integer from -1 to 2147483647",
+    ],
+    [{ queryLogging: { minDurationMs: 1.5 } }, "queryLogging.minDurationMs 1.5 must be an integer"],
+    [
+      { monitoringIntervalSeconds: 120 as 60 },
+      "monitoringIntervalSeconds 120 must be one of 0, 1, 5, 10, 15, 30, 60",
     ],
   ])("rejects %j", (overrides, message) => {
     expect(() => build(overrides)).toThrow(message);

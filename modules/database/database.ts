@@ -1,18 +1,22 @@
 /**
  * An Aurora PostgreSQL cluster on Serverless v2 capacity: DB subnet group,
- * cluster, `db.serverless` instances and the CloudWatch log groups its logs
- * are exported to.
+ * cluster parameter group (query logging), cluster, `db.serverless` instances
+ * with Enhanced Monitoring, and the CloudWatch log groups its logs are
+ * exported to.
  *
  * The master credentials come from a `DatabaseCredentials` (the secrets
  * module's `DatabaseSecret`); the construct writes the cluster's endpoint
  * back into it with `attachCluster`, so the stored connection details always
  * describe this cluster and cannot be left empty.
  */
-import { Annotations, Token } from "cdktf";
+import { Annotations, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
+import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
 import { validateLogRetention } from "../core/logs";
@@ -20,6 +24,34 @@ import { validatePostgresIdentifier, validatePostgresUsername } from "../core/po
 
 /** Log types Aurora PostgreSQL can export to CloudWatch Logs. */
 export type AuroraPostgresLogType = "postgresql" | "instance" | "iam-db-auth-error";
+
+/** PostgreSQL `log_statement` values: which statements are logged whatever their duration. */
+export type PostgresLogStatement = "none" | "ddl" | "mod" | "all";
+
+/** Enhanced Monitoring intervals RDS accepts, in seconds (0 turns it off). */
+export type MonitoringIntervalSeconds = 0 | 1 | 5 | 10 | 15 | 30 | 60;
+
+/**
+ * Query logging, set in the cluster parameter group. The log lines go to the
+ * `postgresql` log (exported to CloudWatch Logs when `cloudwatchLogsExports`
+ * contains `postgresql`).
+ */
+export interface QueryLoggingProps {
+  /**
+   * `log_statement`: statements logged whatever their duration. `ddl` records
+   * every schema change (CREATE, ALTER, DROP); `mod` adds data changes and
+   * `all` every statement, with their literal values.
+   * @default "ddl"
+   */
+  readonly logStatement?: PostgresLogStatement;
+  /**
+   * `log_min_duration_statement`: statements running at least this many
+   * milliseconds are logged with their duration (slow queries); -1 turns it
+   * off, 0 logs every statement. -1 to 2147483647.
+   * @default 1000
+   */
+  readonly minDurationMs?: number;
+}
 
 /** Performance Insights settings of the cluster's instances. */
 export interface PerformanceInsightsProps {
@@ -144,9 +176,24 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
    * @default false
    */
   readonly iamDatabaseAuthentication?: boolean;
+  /**
+   * Query logging through the cluster parameter group
+   * `<name>-aurora-postgresql<major>` (always created).
+   * @default { logStatement: "ddl", minDurationMs: 1000 }
+   */
+  readonly queryLogging?: QueryLoggingProps;
+  /**
+   * Enhanced Monitoring: operating system metrics of every instance, every
+   * this many seconds, in the `RDSOSMetrics` log group. A value other than 0
+   * creates the role `<name>-rds-monitoring` that RDS uses to write them.
+   * @default 60
+   */
+  readonly monitoringIntervalSeconds?: MonitoringIntervalSeconds;
 }
 
 const LOG_TYPES: readonly AuroraPostgresLogType[] = ["postgresql", "instance", "iam-db-auth-error"];
+const LOG_STATEMENTS: readonly PostgresLogStatement[] = ["none", "ddl", "mod", "all"];
+const MONITORING_INTERVALS: readonly MonitoringIntervalSeconds[] = [0, 1, 5, 10, 15, 30, 60];
 const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const RESERVED_DATABASE_NAMES = new Set(["postgres", "template0", "template1", "rdsadmin"]);
 /** First minor version of each major that supports Serverless v2 (majors not listed: all). */
@@ -227,6 +274,12 @@ export class AuroraPostgresServerless extends Construct {
   public readonly maxCapacity: number;
   /** Whether the instances are publicly accessible. */
   public readonly publiclyAccessible: boolean;
+  /** Name of the cluster parameter group, `<name>-aurora-postgresql<major>`. */
+  public readonly clusterParameterGroupName: string;
+  /** Enhanced Monitoring interval in seconds (0: off). */
+  public readonly monitoringIntervalSeconds: MonitoringIntervalSeconds;
+  /** ARN of the Enhanced Monitoring role; undefined when monitoring is off. */
+  public readonly monitoringRoleArn?: string;
 
   constructor(scope: Construct, id: string, props: AuroraPostgresServerlessProps) {
     super(scope, id);
@@ -343,6 +396,25 @@ export class AuroraPostgresServerless extends Construct {
     const preferredBackupWindow = validateBackupWindow("preferredBackupWindow", props.preferredBackupWindow);
     const iamDatabaseAuthentication = props.iamDatabaseAuthentication ?? false;
 
+    const logStatement = props.queryLogging?.logStatement ?? "ddl";
+    if (!LOG_STATEMENTS.includes(logStatement)) {
+      fail("queryLogging.logStatement", logStatement, `must be one of ${LOG_STATEMENTS.join(", ")}`);
+    }
+    const minDurationMs = validateIntRange(
+      "queryLogging.minDurationMs",
+      props.queryLogging?.minDurationMs ?? 1000,
+      -1,
+      2147483647,
+    );
+    const monitoringInterval = props.monitoringIntervalSeconds ?? 60;
+    if (!MONITORING_INTERVALS.includes(monitoringInterval)) {
+      fail(
+        "monitoringIntervalSeconds",
+        monitoringInterval,
+        `must be one of ${MONITORING_INTERVALS.join(", ")}`,
+      );
+    }
+
     if (publiclyAccessible) {
       Annotations.of(this).addWarning(
         `${name}: the database is publicly accessible; keep it private outside development (access is then limited only by its security groups)`,
@@ -372,6 +444,51 @@ export class AuroraPostgresServerless extends Construct {
       return { type, group };
     });
 
+    // Query logging. The family follows the engine's major version; the name
+    // does too, so a major upgrade creates the new group before the old one
+    // is deleted. Both parameters are dynamic: no reboot when they change.
+    const family = `aurora-postgresql${major}`;
+    const parameterGroupName = `${name}-${family}`;
+    const parameterGroup = new RdsClusterParameterGroup(this, "cluster-parameters", {
+      name: parameterGroupName,
+      family,
+      description: `Parameters of the ${clusterIdentifier} cluster (query logging)`,
+      parameter: [
+        { name: "log_statement", value: logStatement, applyMethod: "immediate" },
+        { name: "log_min_duration_statement", value: String(minDurationMs), applyMethod: "immediate" },
+      ],
+      tags: withName(tags, parameterGroupName),
+      lifecycle: { createBeforeDestroy: true },
+    });
+
+    // Enhanced Monitoring: RDS assumes this role to write the OS metrics.
+    let monitoringRole: IamRole | undefined;
+    let monitoringAttachment: IamRolePolicyAttachment | undefined;
+    if (monitoringInterval > 0) {
+      const roleName = `${name}-rds-monitoring`;
+      monitoringRole = new IamRole(this, "monitoring-role", {
+        name: roleName,
+        description: `Enhanced Monitoring of the ${clusterIdentifier} instances`,
+        assumeRolePolicy: Fn.jsonencode({
+          Version: "2012-10-17",
+          Statement: [
+            {
+              Effect: "Allow",
+              Principal: { Service: "monitoring.rds.amazonaws.com" },
+              Action: "sts:AssumeRole",
+            },
+          ],
+        }),
+        tags: withName(tags, roleName),
+      });
+      // the partition comes from the role's own ARN: no data source
+      const partition = Fn.element(Fn.split(":", monitoringRole.arn), 1);
+      monitoringAttachment = new IamRolePolicyAttachment(this, "monitoring-policy", {
+        role: monitoringRole.name,
+        policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
+      });
+    }
+
     const cluster = new RdsCluster(this, "cluster", {
       clusterIdentifier,
       engine: "aurora-postgresql",
@@ -382,6 +499,7 @@ export class AuroraPostgresServerless extends Construct {
       masterPassword: credentials.password,
       port,
       dbSubnetGroupName: subnetGroup.name,
+      dbClusterParameterGroupName: parameterGroup.name,
       vpcSecurityGroupIds: securityGroupIds,
       storageEncrypted: true,
       kmsKeyId: storageKmsKeyArn,
@@ -421,7 +539,11 @@ export class AuroraPostgresServerless extends Construct {
           performanceInsightsEnabled: piEnabled,
           performanceInsightsRetentionPeriod: piRetention,
           performanceInsightsKmsKeyId: piEnabled ? pi?.kmsKeyArn : undefined,
+          monitoringInterval,
+          monitoringRoleArn: monitoringRole?.arn,
           tags: withName(tags, identifier),
+          // RDS checks the role's permissions when it turns monitoring on
+          dependsOn: monitoringAttachment ? [monitoringAttachment] : undefined,
         }),
       );
     }
@@ -446,5 +568,8 @@ export class AuroraPostgresServerless extends Construct {
     this.minCapacity = minCapacity;
     this.maxCapacity = maxCapacity;
     this.publiclyAccessible = publiclyAccessible;
+    this.clusterParameterGroupName = parameterGroup.name;
+    this.monitoringIntervalSeconds = monitoringInterval;
+    this.monitoringRoleArn = monitoringRole?.arn;
   }
 }

@@ -106,6 +106,7 @@ describe("DbBootstrap", () => {
           /^\$\{aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+\.name\}$/,
         ),
       },
+      tracing_config: { mode: "PassThrough" },
       tags: { Project: "hr-chatbot", Name: "hr-chatbot-db-bootstrap" },
     });
     expect(fn.filename).toMatch(/^assets\/db-bootstrap_code_[0-9A-F]+\/[0-9A-F]{32}\/archive\.zip$/);

@@ -266,6 +266,9 @@ export class DbBootstrap extends Construct {
       vpcConfig: { subnetIds, securityGroupIds },
       environment: { variables },
       loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
+      // Lambda's default, written out (as the compute module does): a run is traced
+      // only when its caller sends a sampled trace header; Terraform sends none.
+      tracingConfig: { mode: "PassThrough" },
       tags: tags(functionName),
       // Lambda checks the network interface permissions when it creates the function.
       dependsOn: [policy],

@@ -381,7 +381,7 @@ describe("AppSecret", () => {
 });
 
 describe("SecretsKey", () => {
-  it("creates a rotating key with the default key policy and an alias", () => {
+  it("creates a rotating key with an explicit key policy (the default one) and an alias", () => {
     const { stack } = testStack();
     const key = new SecretsKey(stack, "key", { name: "hr-chatbot", tags: { Project: "hr-chatbot" } });
     const json = synthJson(stack);
@@ -392,7 +392,26 @@ describe("SecretsKey", () => {
       deletion_window_in_days: 30,
       tags: { Project: "hr-chatbot", Name: "hr-chatbot-secrets" },
     });
-    expect(k.policy).toBeUndefined();
+    expect(k.policy).toBeUndefined(); // a separate aws_kms_key_policy: the key's ARN gives the account
+    const keyId = Object.keys(resourcesOf(json, "aws_kms_key"))[0];
+    const policy = onlyResource(json, "aws_kms_key_policy");
+    expect(policy.key_id).toBe(`\${aws_kms_key.${keyId}.key_id}`);
+    expect(decode(policy.policy)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Sid: "EnableIamPolicies",
+          Effect: "Allow",
+          Principal: {
+            AWS:
+              `arn:\${element(split(":", aws_kms_key.${keyId}.arn), 1)}:iam::` +
+              `\${element(split(":", aws_kms_key.${keyId}.arn), 4)}:root`,
+          },
+          Action: "kms:*",
+          Resource: "*",
+        },
+      ],
+    });
     const alias = onlyResource(json, "aws_kms_alias");
     expect(alias.name).toBe("alias/hr-chatbot-secrets");
     expect(alias.target_key_id).toMatch(/^\$\{aws_kms_key\.\S+\.key_id\}$/);

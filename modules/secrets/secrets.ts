@@ -21,6 +21,7 @@ import { Construct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import { Bytes } from "@cdktf/provider-random/lib/bytes";
@@ -426,9 +427,13 @@ export class AppSecret extends SecretBase {
 
 /**
  * A customer managed KMS key for secrets: yearly rotation on, alias
- * `alias/<name>-secrets`. It keeps the default key policy (the account
- * administers the key and IAM policies grant its use), so
- * `grantRead` on a secret encrypted with it is enough for a role to decrypt.
+ * `alias/<name>-secrets`. Its key policy is written out explicitly (an
+ * `aws_kms_key_policy`, so it is reviewed and drift is corrected) and says
+ * what AWS's default key policy says: the account administers the key and
+ * IAM policies grant its use. So `grantRead` on a secret encrypted with it is
+ * enough for a role to decrypt, and services that encrypt with it on a
+ * caller's behalf (Secrets Manager, RDS storage, Performance Insights) work
+ * through the caller's IAM permissions and grants.
  */
 export class SecretsKey extends Construct {
   /** The key's ARN (pass it as `kmsKeyArn` to the secrets). */
@@ -452,6 +457,26 @@ export class SecretsKey extends Construct {
       enableKeyRotation: true,
       deletionWindowInDays,
       tags: withName(props.tags, `${name}-secrets`),
+    });
+    // The account id and partition come from the key's own ARN (a separate
+    // policy resource, so no cycle and no data source).
+    const arnPart = (i: number) => Fn.element(Fn.split(":", key.arn), i);
+    new KmsKeyPolicy(this, "key-policy", {
+      keyId: key.keyId,
+      policy: Fn.jsonencode({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            // AWS's default key policy statement: without it the key becomes
+            // unmanageable; with it, IAM policies in the account decide who uses the key.
+            Sid: "EnableIamPolicies",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${arnPart(1)}:iam::${arnPart(4)}:root` },
+            Action: "kms:*",
+            Resource: "*",
+          },
+        ],
+      }),
     });
     const aliasName = `alias/${name}-secrets`;
     new KmsAlias(this, "alias", {
