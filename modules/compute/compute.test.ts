@@ -7,6 +7,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { ReadableSecret, RoleRef } from "../core";
 import { parseJsonencode } from "../core/jsonencode";
+import { zipDirectory } from "../core/zip";
 import { SynthJson, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import {
   PLACEHOLDER_CODE_PATH,
@@ -138,8 +139,9 @@ describe("VpcFunction defaults (the guide's function)", () => {
     expect(lambda.package_type).toBe("Zip");
     expect(lambda.runtime).toBe("nodejs20.x");
     expect(lambda.handler).toBe("index.handler");
-    expect(lambda.filename).toMatch(/^assets\/backend_code_[A-F0-9]+\/[A-F0-9]{32}\/archive\.zip$/);
-    expect(lambda.source_code_hash).toBe(`\${filebase64sha256("${lambda.filename as string}")}`);
+    expect(lambda.filename).toMatch(/^assets\/backend_code_[A-F0-9]+\/[A-F0-9]{32}\/[0-9a-f]{32}\.zip$/);
+    // the deterministic archive's SHA-256, known at synth (Lambda reports the same CodeSha256)
+    expect(lambda.source_code_hash).toBe(zipDirectory(PLACEHOLDER_CODE_PATH).sha256Base64);
   });
 
   it("creates its log group first: /aws/lambda/hr-chatbot-backend, 30 days", () => {
@@ -498,7 +500,8 @@ describe("code variants", () => {
     fs.mkdirSync(src);
     fs.writeFileSync(path.join(src, "index.js"), "exports.handler = async () => ({});\n");
     const dirLambda = onlyResource(build({ code: { type: "asset", path: src } }).json, "aws_lambda_function");
-    expect(dirLambda.filename).toMatch(/\/archive\.zip$/);
+    expect(dirLambda.filename).toMatch(/\/[0-9a-f]{32}\.zip$/);
+    expect(dirLambda.source_code_hash).toBe(zipDirectory(src).sha256Base64);
 
     fs.writeFileSync(path.join(dir, "notes.txt"), "x");
     expect(create({ code: { type: "asset", path: path.join(dir, "notes.txt") } })).toThrow(

@@ -16,6 +16,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Construct } from "constructs";
 import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
+import { zipDirectory } from "../core/zip";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -746,18 +747,15 @@ export class VpcFunction extends Construct {
     switch (code.type) {
       case "asset": {
         const abs = path.resolve(code.path);
-        const asset = new TerraformAsset(this, "code", {
-          path: abs,
-          type: fs.statSync(abs).isDirectory() ? AssetType.ARCHIVE : AssetType.FILE,
-        });
+        // a directory is zipped in-process and deterministically (same files, same bytes), so
+        // source_code_hash is known at synth and equals what Lambda reports back (CodeSha256)
+        const isDir = fs.statSync(abs).isDirectory();
+        const archive = isDir ? zipDirectory(abs) : undefined;
+        const asset = new TerraformAsset(this, "code", { path: archive?.path ?? abs, type: AssetType.FILE });
         return {
           packageType: "Zip",
           filename: asset.path,
-          // The asset path contains the content hash, so a code change changes
-          // `filename`; source_code_hash is the package's base64 SHA-256, the
-          // value the provider reads back from Lambda (CodeSha256), so it does
-          // not show a diff on every plan as a hash in another format would.
-          sourceCodeHash: Fn.filebase64sha256(asset.path),
+          sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
           handler: code.handler ?? "index.handler",
           runtime: code.runtime ?? "nodejs20.x",
         };

@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
@@ -7,6 +6,7 @@ import type { Construct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import type { ReadableSecret, RoleRef } from "../core";
+import { zipDirectory } from "../core/zip";
 import { parseJsonencode } from "../core/jsonencode";
 import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
@@ -109,7 +109,7 @@ describe("DbBootstrap", () => {
       tracing_config: { mode: "PassThrough" },
       tags: { Project: "hr-chatbot", Name: "hr-chatbot-db-bootstrap" },
     });
-    expect(fn.filename).toMatch(/^assets\/db-bootstrap_code_[0-9A-F]+\/[0-9A-F]{32}\/archive\.zip$/);
+    expect(fn.filename).toMatch(/^assets\/db-bootstrap_code_[0-9A-F]+\/[0-9A-F]{32}\/[0-9a-f]{32}\.zip$/);
     expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
     expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.db-bootstrap_policy_/)]);
     expect(Object.keys(fn.environment as object)).not.toContain("AWS_REGION");
@@ -218,7 +218,8 @@ describe("DbBootstrap", () => {
     const { json } = setup();
     const fn = onlyResource(json, "aws_lambda_function");
     const code = readFileSync(join(bundleDir(json), "index.js"));
-    expect(createHash("sha256").update(code).digest("base64")).toBe(fn.source_code_hash);
+    // source_code_hash is the SHA-256 of the deterministic archive of that bundle (Lambda's CodeSha256)
+    expect(zipDirectory(bundleDir(json)).sha256Base64).toBe(fn.source_code_hash);
     const text = code.toString();
     expect(text).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
     expect(text).toContain('"@aws-sdk/client-secrets-manager"');

@@ -37,6 +37,7 @@ import {
 import { validateRegion } from "../core/aws-names";
 import { validateLogRetention } from "../core/logs";
 import { bundleHandler } from "./bundle";
+import { zipDirectory } from "../core/zip";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
 /** Lambda runtimes the bundle is built for (its code targets Node.js 20 and later). */
@@ -244,7 +245,9 @@ export class DbBootstrap extends Construct {
       .findAll()
       .filter((c): c is TerraformResource => !before.has(c) && c instanceof TerraformResource);
 
-    const asset = new TerraformAsset(this, "code", { path: bundle.directory, type: AssetType.ARCHIVE });
+    // zipped in-process and deterministically: the archive's SHA-256 is Lambda's CodeSha256
+    const archive = zipDirectory(bundle.directory);
+    const asset = new TerraformAsset(this, "code", { path: archive.path, type: AssetType.FILE });
 
     const variables: Record<string, string> = {
       DB_SECRET_NAME: props.databaseSecret.name,
@@ -260,7 +263,7 @@ export class DbBootstrap extends Construct {
       architectures: ["arm64"],
       handler: "index.handler",
       filename: asset.path,
-      sourceCodeHash: bundle.sha256Base64,
+      sourceCodeHash: archive.sha256Base64,
       memorySize: 256,
       timeout: timeoutSeconds,
       vpcConfig: { subnetIds, securityGroupIds },
