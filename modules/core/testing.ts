@@ -5,6 +5,7 @@
 import { App, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { RandomProvider } from "@cdktf/provider-random/lib/provider";
+import { ConfigError } from "./core";
 
 /** Synthesized Terraform JSON of one stack. */
 export interface SynthJson {
@@ -40,4 +41,15 @@ export function onlyResource(json: SynthJson, type: string): Record<string, unkn
   const all = Object.values(resourcesOf(json, type));
   if (all.length !== 1) throw new Error(`expected exactly one ${type}, found ${all.length}`);
   return all[0];
+}
+
+/** The ConfigError `fn` throws; fails the test when it throws nothing or something else. */
+export function configErrorOf(fn: () => unknown): ConfigError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return e as ConfigError;
+  }
+  throw new Error("expected a ConfigError");
 }

@@ -1,6 +1,5 @@
 import { TerraformOutput } from "cdktf";
-import { ConfigError } from "../core";
-import { resourcesOf, synthJson, testStack } from "../core/testing";
+import { resourcesOf, synthJson, testStack, configErrorOf } from "../core/testing";
 import { InterfaceEndpoints, InterfaceEndpointsProps } from "./endpoints";
 
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"];
@@ -32,15 +31,7 @@ function build(props: Partial<InterfaceEndpointsProps> = {}) {
   return { endpoints, json, byName };
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
+const errorOf = configErrorOf;
 
 describe("InterfaceEndpoints: defaults (the guide's two endpoints)", () => {
   const { endpoints, json, byName } = build({ tags: { Project: "hr-chatbot" } });

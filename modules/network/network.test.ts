@@ -1,6 +1,5 @@
 import { TerraformOutput } from "cdktf";
-import { ConfigError } from "../core";
-import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
+import { onlyResource, resourcesOf, synthJson, testStack, configErrorOf } from "../core/testing";
 import { Network, NetworkProps, planNetwork } from "./network";
 
 const AZ_A = "ap-northeast-1a";
@@ -37,15 +36,7 @@ function refOf(json: ReturnType<typeof synthJson>, type: string, nameTag: string
   return `\${${type}.${entry[0]}.${attr}}`;
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
+const errorOf = configErrorOf;
 
 describe("Network: the guide's VPC", () => {
   const { network, json, out } = build(guide);

@@ -1,6 +1,5 @@
 import { TerraformOutput } from "cdktf";
-import { ConfigError } from "../core";
-import { resourcesOf, synthJson, testStack } from "../core/testing";
+import { resourcesOf, synthJson, testStack, configErrorOf } from "../core/testing";
 import { SecurityGroups, SecurityGroupsProps } from "./security";
 
 const VPC_ID = "vpc-0123456789abcdef0";
@@ -32,15 +31,7 @@ function rulesOf(json: ReturnType<typeof synthJson>): { ingress: Rule[]; egress:
   };
 }
 
-function errorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error("expected a ConfigError");
-}
+const errorOf = configErrorOf;
 
 describe("SecurityGroups: defaults", () => {
   const { sg, json, ref } = build({ tags: { Project: "hr-chatbot" } });
