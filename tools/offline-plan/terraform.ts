@@ -7,7 +7,7 @@
  * child process's environment); a user running `cdktf plan` with internet
  * access keeps their own Terraform configuration.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
@@ -91,20 +91,24 @@ export interface TerraformRun {
   readonly seconds: number;
 }
 
+/** Starts a child process; `spawn` by default, or e.g. one that tracks the child's process group. */
+export type Spawner = (command: string, args: readonly string[], options: SpawnOptions) => ChildProcess;
+
 /** Run terraform asynchronously and collect its output. */
 export function runTerraform(
   bin: string,
   args: string[],
   cwd: string,
   env: NodeJS.ProcessEnv,
+  spawner: Spawner = spawn,
 ): Promise<TerraformRun> {
   const started = process.hrtime.bigint();
   return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawner(bin, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => out.push(d));
-    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.stdout!.on("data", (d: Buffer) => out.push(d));
+    child.stderr!.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
     child.on("close", (code) =>
       resolve({
