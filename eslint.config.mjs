@@ -11,6 +11,7 @@ export default tseslint.config(
       "cdktf.out/**",
       ".plan-out/**",
       ".e2e/**",
+      ".venv/**",
       "**/placeholder/**",
       "coverage/**",
     ],
