@@ -135,9 +135,9 @@ describe("VpcFunction defaults (the guide's function)", () => {
     expect(lambda.environment).toBeUndefined();
   });
 
-  it("deploys the placeholder asset (nodejs20.x, index.handler) with a content hash", () => {
+  it("deploys the placeholder asset (nodejs22.x, index.handler) with a content hash", () => {
     expect(lambda.package_type).toBe("Zip");
-    expect(lambda.runtime).toBe("nodejs20.x");
+    expect(lambda.runtime).toBe("nodejs22.x");
     expect(lambda.handler).toBe("index.handler");
     expect(lambda.filename).toMatch(/^assets\/backend_code_[A-F0-9]+\/[A-F0-9]{32}\/[0-9a-f]{32}\.zip$/);
     // the deterministic archive's SHA-256, known at synth (Lambda reports the same CodeSha256)

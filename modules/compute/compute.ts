@@ -37,7 +37,14 @@ import { validateLogRetention } from "../core/logs";
 
 /** Lambda managed runtimes this module accepts for `.zip` packages. */
 export type LambdaRuntime =
-  "nodejs20.x" | "nodejs22.x" | "python3.11" | "python3.12" | "python3.13" | "java21" | "provided.al2023";
+  | "nodejs20.x"
+  | "nodejs22.x"
+  | "nodejs24.x"
+  | "python3.11"
+  | "python3.12"
+  | "python3.13"
+  | "java21"
+  | "provided.al2023";
 
 /** Code from a local directory (zipped at synth time) or a local `.zip` file. */
 export interface AssetCode {
@@ -51,7 +58,7 @@ export interface AssetCode {
   readonly handler?: string;
   /**
    * Runtime.
-   * @default "nodejs20.x"
+   * @default "nodejs22.x"
    */
   readonly runtime?: LambdaRuntime;
 }
@@ -75,7 +82,7 @@ export interface S3Code {
   readonly handler?: string;
   /**
    * Runtime.
-   * @default "nodejs20.x"
+   * @default "nodejs22.x"
    */
   readonly runtime?: LambdaRuntime;
 }
@@ -103,7 +110,7 @@ export const PLACEHOLDER_CODE: AssetCode = {
   type: "asset",
   path: PLACEHOLDER_CODE_PATH,
   handler: "index.handler",
-  runtime: "nodejs20.x",
+  runtime: "nodejs22.x",
 };
 
 /** A secret the function reads at run time. */
@@ -132,7 +139,7 @@ export interface VpcFunctionProps extends BaseProps {
   readonly roleName?: string;
   /**
    * The code to deploy.
-   * @default the placeholder in `modules/compute/placeholder/` (nodejs20.x, `index.handler`)
+   * @default the placeholder in `modules/compute/placeholder/` (nodejs22.x, `index.handler`)
    */
   readonly code?: FunctionCode;
   /**
@@ -757,7 +764,7 @@ export class VpcFunction extends Construct {
           filename: asset.path,
           sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
           handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs20.x",
+          runtime: code.runtime ?? "nodejs22.x",
         };
       }
       case "s3":
@@ -767,7 +774,7 @@ export class VpcFunction extends Construct {
           s3Key: code.key,
           s3ObjectVersion: code.objectVersion,
           handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs20.x",
+          runtime: code.runtime ?? "nodejs22.x",
         };
       case "image":
         return {
