@@ -6,27 +6,6 @@
 #   bash tools/policy/install-checkov.sh        # -> .venv/bin/checkov
 #   CHECKOV_VENV=/some/dir bash tools/policy/install-checkov.sh
 set -euo pipefail
-
-CHECKOV_VERSION="3.3.30"
+CHECKOV_VERSION="3.3.30" # keep in step with CHECKOV_VERSION in checkov.ts
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-VENV="${CHECKOV_VENV:-$ROOT/.venv}"
-PYTHON="${PYTHON:-python3}"
-
-if [[ -x "$VENV/bin/checkov" ]] && "$VENV/bin/python" -m pip show checkov 2>/dev/null | grep -qx "Version: $CHECKOV_VERSION"; then
-  echo "checkov $CHECKOV_VERSION already installed in $VENV"
-  exit 0
-fi
-
-start=$(date +%s)
-if [[ ! -x "$VENV/bin/python" ]]; then
-  "$PYTHON" -m venv "$VENV"
-fi
-log="$(mktemp)"
-if ! "$VENV/bin/python" -m pip install --disable-pip-version-check "checkov==$CHECKOV_VERSION" >"$log" 2>&1; then
-  cat "$log" >&2
-  rm -f "$log"
-  exit 1
-fi
-rm -f "$log"
-end=$(date +%s)
-echo "checkov $("$VENV/bin/checkov" --version) installed in $VENV in $((end - start)) s"
+exec bash "$ROOT/tools/pip-install-pinned.sh" "${CHECKOV_VENV:-$ROOT/.venv}" checkov "$CHECKOV_VERSION"
