@@ -10,6 +10,8 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../../modules/core/cidr";
+import { ConfigError } from "../../modules/core/core";
+import { validatePostgresIdentifier, validatePostgresUsername } from "../../modules/core/postgres";
 import { backendConfigSchema } from "../../modules/backend/backend";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
 import { policySettingsSchema } from "../../tools/policy/schema";
@@ -32,6 +34,18 @@ const subnetSchema = z.strictObject({
 });
 
 const tierSchema = z.enum(["public", "isolated"]);
+
+/** Run a module's validator (which throws a ConfigError) as a zod refinement, keeping its rule text. */
+function refineWith(validate: (field: string, value: string) => unknown) {
+  return (value: string, ctx: z.RefinementCtx) => {
+    try {
+      validate("value", value);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      ctx.addIssue({ code: "custom", message: e.rule });
+    }
+  };
+}
 
 const intIn = (min: number, max: number) =>
   z
@@ -151,18 +165,14 @@ export const environmentSchema = z
         .default("17.6"),
       databaseName: z
         .string()
-        .regex(
-          /^[A-Za-z][A-Za-z0-9_]{0,62}$/,
-          "must be 1-63 letters, digits or underscores, starting with a letter",
-        )
-        .default("hr_chatbot"),
+        .superRefine(refineWith(validatePostgresIdentifier))
+        .default("hr_chatbot")
+        .describe("Initial database: a PostgreSQL identifier, not a reserved word."),
       masterUsername: z
         .string()
-        .regex(
-          /^[A-Za-z][A-Za-z0-9_]{0,15}$/,
-          "must be 1-16 letters, digits or underscores, starting with a letter",
-        )
-        .default("postgres"),
+        .superRefine(refineWith(validatePostgresUsername))
+        .default("postgres")
+        .describe("Master user: 1-63 letters, digits or underscores, not reserved by PostgreSQL or RDS."),
       minCapacity: acu.default(0.5).describe("Minimum Aurora capacity units (0 enables auto-pause)."),
       maxCapacity: acu.default(2).describe("Maximum Aurora capacity units."),
       secondsUntilAutoPause: intIn(300, 86400)
