@@ -345,6 +345,18 @@ describe("bad inputs: one clear message per mistake", () => {
       "hr chatbot",
       /compute\.functionName "hr chatbot" must be 1-64 letters/,
     ],
+    [
+      "database name keyword",
+      "database.databaseName",
+      "select",
+      /database\.databaseName "select" is a reserved PostgreSQL keyword/,
+    ],
+    [
+      "master user reserved",
+      "database.masterUsername",
+      "rdsadmin",
+      /database\.masterUsername "rdsadmin" is reserved by RDS or PostgreSQL/,
+    ],
   ];
 
   it("has at least 30 cases", () => expect(cases.length).toBeGreaterThanOrEqual(30));
