@@ -17,6 +17,7 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
 import { zipDirectory } from "../core/zip";
+import { serviceTrustPolicy } from "../core/iam";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -528,16 +529,7 @@ export class VpcFunction extends Construct {
     this.role = new IamRole(this, "role", {
       name: roleName,
       description: `Execution role of the Lambda function ${functionName}`,
-      assumeRolePolicy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Service: "lambda.amazonaws.com" },
-            Action: "sts:AssumeRole",
-          },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       tags: withName(tags, roleName),
     });
 

@@ -1,3 +1,7 @@
+import { parseJsonencode } from "./jsonencode";
+import { serviceTrustPolicy } from "./iam";
+import { onlyResource, synthJson, testStack } from "./testing";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { ConfigError, fail, validateIntRange, validateName, withName } from "./core";
 import { cidrContains, cidrOverlaps, cidrSize, mustParseCidr, parseCidr, subdivide } from "./cidr";
 
@@ -75,5 +79,29 @@ describe("validation helpers", () => {
 
   it("adds a Name tag", () => {
     expect(withName({ Project: "p" }, "n")).toEqual({ Project: "p", Name: "n" });
+  });
+});
+
+describe("serviceTrustPolicy", () => {
+  function trust(service: string, condition?: Record<string, unknown>) {
+    const { stack } = testStack();
+    new IamRole(stack, "role", { assumeRolePolicy: serviceTrustPolicy(service, condition) });
+    return parseJsonencode(onlyResource(synthJson(stack), "aws_iam_role").assume_role_policy as string) as {
+      Statement: Array<Record<string, unknown>>;
+    };
+  }
+
+  it("lets exactly one service assume the role", () => {
+    expect(trust("lambda.amazonaws.com")).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ],
+    });
+  });
+
+  it("adds the condition when given", () => {
+    const condition = { StringEquals: { "aws:SourceAccount": "123456789012" } };
+    expect(trust("vpc-flow-logs.amazonaws.com", condition).Statement[0].Condition).toEqual(condition);
   });
 });

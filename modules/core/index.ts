@@ -3,3 +3,4 @@ export * from "./cidr";
 export * from "./aws-names";
 export * from "./logs";
 export * from "./postgres";
+export * from "./iam";

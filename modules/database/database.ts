@@ -19,6 +19,7 @@ import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
+import { serviceTrustPolicy } from "../core/iam";
 import { validateLogRetention } from "../core/logs";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
 
@@ -469,16 +470,7 @@ export class AuroraPostgresServerless extends Construct {
       monitoringRole = new IamRole(this, "monitoring-role", {
         name: roleName,
         description: `Enhanced Monitoring of the ${clusterIdentifier} instances`,
-        assumeRolePolicy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "monitoring.rds.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: serviceTrustPolicy("monitoring.rds.amazonaws.com"),
         tags: withName(tags, roleName),
       });
       // the partition comes from the role's own ARN: no data source

@@ -34,6 +34,7 @@ import {
   validateName,
   withName,
 } from "../core";
+import { serviceTrustPolicy } from "../core/iam";
 import { validateRegion } from "../core/aws-names";
 import { validateLogRetention } from "../core/logs";
 import { bundleHandler } from "./bundle";
@@ -192,12 +193,7 @@ export class DbBootstrap extends Construct {
     const role = new IamRole(this, "role", {
       name: roleName,
       description: "Execution role of the database bootstrap function",
-      assumeRolePolicy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
-        ],
-      }),
+      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       tags: tags(roleName),
     });
     this.role = { name: role.name, arn: role.arn };

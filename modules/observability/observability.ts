@@ -28,6 +28,7 @@ import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { BaseProps, fail, validateName, withName } from "../core";
+import { serviceTrustPolicy } from "../core/iam";
 import { LOG_RETENTION_DAYS, validateLogRetention } from "../core/logs";
 import { validateRegion } from "../core/aws-names";
 
@@ -515,21 +516,11 @@ export class Observability extends Construct {
       const role = new IamRole(this, "flow-log-role", {
         name: `${name}-flow-logs`,
         description: `Lets VPC Flow Logs write to ${groupName}`,
-        assumeRolePolicy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-              Condition: {
-                StringEquals: { "aws:SourceAccount": groupArnPart(4) },
-                ArnLike: {
-                  "aws:SourceArn": `arn:${groupArnPart(1)}:ec2:${groupArnPart(3)}:${groupArnPart(4)}:vpc-flow-log/*`,
-                },
-              },
-            },
-          ],
+        assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
+          StringEquals: { "aws:SourceAccount": groupArnPart(4) },
+          ArnLike: {
+            "aws:SourceArn": `arn:${groupArnPart(1)}:ec2:${groupArnPart(3)}:${groupArnPart(4)}:vpc-flow-log/*`,
+          },
         }),
         tags: withName(tags, `${name}-flow-logs`),
       });
