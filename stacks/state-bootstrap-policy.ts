@@ -3,7 +3,7 @@
  * file of its own: checkov checks that do not apply to a Terraform state
  * bucket, each with the reason.
  */
-import type { PolicySettings } from "../tools/policy/schema";
+import type { PolicySettings } from "./config/policy-settings";
 
 /** Address of the state bucket in the bootstrap stack's plan. */
 export const BOOTSTRAP_STATE_BUCKET_ADDRESS = "aws_s3_bucket.state_bucket_803B4E61";

@@ -14,7 +14,7 @@ import { ConfigError } from "../../modules/core/core";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../../modules/core/postgres";
 import { backendConfigSchema } from "../../modules/backend/backend";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
-import { policySettingsSchema } from "../../tools/policy/schema";
+import { policySettingsSchema } from "./policy-settings";
 
 const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 

@@ -2,66 +2,25 @@
  * zod schemas for the `policy` section of an environment file, and the
  * translation of an environment file into a {@link PolicyContext}.
  *
- * The environment schema proper (stacks/environments) can embed
- * `policySettingsSchema` as its `policy` field, or `policyExceptionsSchema`
- * and `checkovSkipsSchema` individually.
+ * The schemas themselves belong to the environment file format and live in
+ * stacks/config/policy-settings.ts; they are re-exported here for the review.
  */
-import { z } from "zod";
+import type { z } from "zod";
 import { ConfigError } from "../../modules/core";
-import { parseAnyCidr } from "./rules/util";
-import { SEVERITIES, type PolicyContext, type Severity } from "./types";
+import { policySettingsSchema, type PolicySettings } from "../../stacks/config/policy-settings";
+import type { PolicyContext } from "./types";
 
-/** Policy rule ids: `HRC-<AREA>-<NNN>`. */
-export const RULE_ID_PATTERN = /^HRC-[A-Z0-9]+-\d{3}$/;
-
-const reason = z.string().trim().min(10, "must say why (at least 10 characters)");
-
-/** One accepted policy finding: `{ rule, address?, reason }`. */
-export const policyExceptionSchema = z.strictObject({
-  rule: z.string().regex(RULE_ID_PATTERN, "must be a policy rule id such as HRC-DB-001"),
-  address: z.string().min(1, "must not be empty (omit it to cover every resource)").optional(),
-  reason,
-});
-
-/** The environment file's `policy.exceptions` list. */
-export const policyExceptionsSchema = z.array(policyExceptionSchema);
-
-/** One checkov check to skip: `{ id, resource?, reason }` (`resource` limits the skip to one address). */
-export const checkovSkipSchema = z.strictObject({
-  id: z.string().regex(/^CKV2?_[A-Z0-9]+_\d+$/, "must be a checkov check id such as CKV_AWS_158"),
-  resource: z.string().min(1, "must not be empty (omit it to skip the check everywhere)").optional(),
-  reason,
-});
-
-/** A parsed checkov skip. */
-export type CheckovSkip = z.infer<typeof checkovSkipSchema>;
-
-/** The environment file's `policy.checkovSkips` list. */
-export const checkovSkipsSchema = z.array(checkovSkipSchema);
-
-/** One intended ingress source beyond the developer CIDRs: `{ port, cidr, reason }`. */
-export const allowedIngressSchema = z.strictObject({
-  port: z.number().int().min(0).max(65535),
-  cidr: z.string().refine((c) => parseAnyCidr(c) !== undefined, "must be an IPv4 or IPv6 CIDR"),
-  reason,
-});
-
-/** The whole `policy` section of an environment file. */
-export const policySettingsSchema = z.strictObject({
-  /** Accepted findings. */
-  exceptions: policyExceptionsSchema.default([]),
-  /** checkov checks that do not apply, with the reason. */
-  checkovSkips: checkovSkipsSchema.default([]),
-  /** Tag keys required on every taggable resource, in addition to the keys of the environment's `tags`. */
-  requiredTags: z.array(z.string().min(1)).default([]),
-  /** Ingress from public ranges that is intended, in addition to security.developerCidrs on the database port. */
-  allowedIngress: z.array(allowedIngressSchema).default([]),
-  /** Lowest severity that fails the review. */
-  failOn: z.enum(SEVERITIES as [Severity, ...Severity[]]).optional(),
-});
-
-/** The parsed `policy` section. */
-export type PolicySettings = z.infer<typeof policySettingsSchema>;
+export {
+  RULE_ID_PATTERN,
+  policyExceptionSchema,
+  policyExceptionsSchema,
+  checkovSkipSchema,
+  checkovSkipsSchema,
+  allowedIngressSchema,
+  policySettingsSchema,
+  type CheckovSkip,
+  type PolicySettings,
+} from "../../stacks/config/policy-settings";
 
 /** Port the database listens on when the environment file does not say. */
 export const DEFAULT_DATABASE_PORT = 5432;

@@ -3,11 +3,9 @@
  */
 import type { PlanView } from "./plan";
 
-/** How bad a finding is. `failOn` (default `high`) decides which severities fail a review. */
-export type Severity = "critical" | "high" | "medium" | "low";
+import { SEVERITIES, type Severity } from "../../stacks/config/policy-settings";
 
-/** Severities from most to least severe. */
-export const SEVERITIES: readonly Severity[] = ["critical", "high", "medium", "low"];
+export { SEVERITIES, type Severity };
 
 /** True when `s` is at least as severe as `threshold`. */
 export function atLeast(s: Severity, threshold: Severity): boolean {

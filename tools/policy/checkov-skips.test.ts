@@ -6,12 +6,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing } from "cdktf";
-import { checkovSkipsTable } from "../tools/policy/skips-table";
-import { checkovSkipsSchema, type CheckovSkip } from "../tools/policy/schema";
-import { loadEnvironments } from "./config/load";
-import { HrChatbotStack } from "./hr-chatbot-stack";
-import { BOOTSTRAP_POLICY, BOOTSTRAP_STATE_BUCKET_ADDRESS } from "./state-bootstrap-policy";
-import { StateBootstrapStack } from "./state-bootstrap-stack";
+import { checkovSkipsTable } from "./skips-table";
+import { checkovSkipsSchema, type CheckovSkip } from "../../stacks/config/policy-settings";
+import { loadEnvironments } from "../../stacks/config/load";
+import { HrChatbotStack } from "../../stacks/hr-chatbot-stack";
+import { BOOTSTRAP_POLICY, BOOTSTRAP_STATE_BUCKET_ADDRESS } from "../../stacks/state-bootstrap-policy";
+import { StateBootstrapStack } from "../../stacks/state-bootstrap-stack";
 
 type Json = { resource: Record<string, Record<string, unknown>> };
 
@@ -70,7 +70,7 @@ describe("checkov skips", () => {
 
 describe("README lists every checkov skip", () => {
   it("the README's table is the one generated from the environment files", () => {
-    const readme = readFileSync(join(__dirname, "..", "README.md"), "utf8");
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
     const block = readme.split("<!-- checkov-skips:start -->\n")[1]?.split("\n<!-- checkov-skips:end -->")[0];
     expect(block).toBe(checkovSkipsTable());
   });
