@@ -1,8 +1,9 @@
 /**
  * The module library: every reusable construct of this repository, for
- * teams that build their own stacks from them.
+ * teams that build their own stacks from them. Published as the package
+ * `@hr-chatbot/cdktf-modules` (see README.md in this folder).
  *
- *   import { Network, SecurityGroups, VpcFunction } from "<this repo>/modules";
+ *   import { Network, SecurityGroups, VpcFunction } from "@hr-chatbot/cdktf-modules";
  */
 export * from "./core";
 export * from "./network";
@@ -12,6 +13,7 @@ export * from "./secrets";
 export * from "./database";
 export * from "./compute";
 export * from "./api";
+export * from "./observability";
 export * from "./db-bootstrap";
 export * from "./backend";
 export * from "./state-bucket";

@@ -10,6 +10,7 @@ import { zipDirectory } from "../core/zip";
 import { parseJsonencode } from "../core/jsonencode";
 import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
+import { bundleHandler } from "./bundle";
 import { makeMigration, migrationsChecksum } from "./handler/checksum";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
@@ -204,7 +205,7 @@ describe("DbBootstrap", () => {
     expect(first.boot.bundleSizeBytes).toBeLessThan(1024 * 1024);
 
     const dir = bundleDir(first.json);
-    expect(readdirSync(dir)).toEqual(["index.js"]);
+    expect(readdirSync(dir)).toEqual(["index.js", "migrations.json"]);
     expect(relative(resolve(__dirname, "..", ".."), dir).startsWith("..")).toBe(true);
 
     // the full synth writes the archive into the output folder
@@ -214,17 +215,26 @@ describe("DbBootstrap", () => {
     expect(statSync(zip).size).toBeLessThan(1024 * 1024);
   });
 
-  it("compiles the migrations in, leaves the AWS SDK to the runtime, and hashes the bundle", () => {
+  it("ships the migrations beside the handler, leaves the AWS SDK to the runtime, and hashes the bundle", () => {
     const { json } = setup();
     const fn = onlyResource(json, "aws_lambda_function");
-    const code = readFileSync(join(bundleDir(json), "index.js"));
     // source_code_hash is the SHA-256 of the deterministic archive of that bundle (Lambda's CodeSha256)
     expect(zipDirectory(bundleDir(json)).sha256Base64).toBe(fn.source_code_hash);
-    const text = code.toString();
-    expect(text).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
+    const migrations = JSON.parse(readFileSync(join(bundleDir(json), "migrations.json"), "utf8"));
+    expect(migrations).toEqual(loadMigrations(DEFAULT_MIGRATIONS_DIR).migrations);
+    expect(migrations[0].sql).toContain("CREATE EXTENSION IF NOT EXISTS vector;");
+    const text = readFileSync(join(bundleDir(json), "index.js")).toString();
     expect(text).toContain('"@aws-sdk/client-secrets-manager"');
     expect(text).not.toContain("SecretsManagerServiceException");
     expect(text).not.toContain(resolve(__dirname, "..", ".."));
+  });
+
+  it("uses one handler for every migration list: only migrations.json differs", () => {
+    const a = bundleHandler([makeMigration("0001_a", "SELECT 1;")]);
+    const b = bundleHandler([makeMigration("0001_a", "SELECT 2;")]);
+    expect(b.directory).not.toBe(a.directory);
+    expect(readFileSync(join(b.directory, "index.js"))).toEqual(readFileSync(join(a.directory, "index.js")));
+    expect(readFileSync(join(b.directory, "migrations.json"), "utf8")).toContain("SELECT 2;");
   });
 
   it("re-runs when a migration is added or edited, not otherwise", () => {

@@ -1,14 +1,18 @@
 /**
- * Lambda entry of the database bootstrap function (bundled by esbuild at synth
- * time; see ../bundle.ts).
+ * Lambda entry of the database bootstrap function (bundled by esbuild; see
+ * ../bundle.ts).
  *
- * The migrations are compiled into the bundle as `__DB_BOOTSTRAP_MIGRATIONS__`.
+ * The migrations come from `migrations.json` next to the bundle, written at
+ * synth time from the migration folder; the handler checks the list again
+ * before it touches the database.
  * The credentials come from the Secrets Manager secret named by
  * `DB_SECRET_NAME`, read with the AWS SDK that the Lambda Node.js runtime
  * provides (it is not bundled). `DB_SSL_MODE` selects the TLS mode
  * (`verify-full` unless set).
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { join } from "node:path";
 import type { Migration } from "./checksum";
 import {
   BootstrapError,
@@ -19,7 +23,17 @@ import {
   type DbCredentials,
 } from "./migrate";
 
-declare const __DB_BOOTSTRAP_MIGRATIONS__: readonly Migration[];
+/** The migration list of this bundle; a missing or malformed file fails the function's start. */
+function readMigrations(): readonly Migration[] {
+  let list: unknown;
+  try {
+    list = JSON.parse(readFileSync(join(__dirname, "migrations.json"), "utf8"));
+  } catch (err) {
+    throw new BootstrapError(`cannot read the bundled migrations.json: ${(err as Error).message}`);
+  }
+  if (!Array.isArray(list)) throw new BootstrapError("the bundled migrations.json is not a list");
+  return list as Migration[];
+}
 
 /** The part of `@aws-sdk/client-secrets-manager` used here. */
 interface SecretsManagerSdk {
@@ -66,6 +80,6 @@ async function readCredentials(): Promise<DbCredentials> {
 
 export const handler = createHandler({
   getCredentials: readCredentials,
-  migrations: __DB_BOOTSTRAP_MIGRATIONS__,
+  migrations: readMigrations(),
   sslMode: parseSslMode(process.env.DB_SSL_MODE),
 });
