@@ -28,6 +28,7 @@ export default tseslint.config(
       ".venv/**",
       "**/placeholder/**",
       "coverage/**",
+      "modules/dist/**",
     ],
   },
   ...tseslint.configs.recommended,

@@ -12,7 +12,9 @@ const common = {
   transform,
   testEnvironment: "node",
   moduleFileExtensions: ["ts", "js", "json", "mjs"],
-  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "/placeholder/"],
+  testPathIgnorePatterns: ["/node_modules/", "/cdktf.out/", "/placeholder/", "<rootDir>/modules/dist/"],
+  // the compiled package and the stand-alone consumer are not part of the test tree
+  modulePathIgnorePatterns: ["<rootDir>/modules/dist/", "<rootDir>/examples/consumer-app/"],
 };
 
 module.exports = {
