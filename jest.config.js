@@ -2,7 +2,8 @@
  * Two jest projects:
  *  - unit: construct and config tests on synthesized JSON (fast, no Terraform)
  *  - terraform: tests that run the real terraform binary (offline validate/plan,
- *    emulator deploys). Kept apart so `npm run test:unit` stays instant, while
+ *    emulator deploys, the packed library in a consumer); its global setup
+ *    installs the pinned Python tools when missing. Kept apart so `npm run test:unit` stays instant, while
  *    `npm test` runs both.
  */
 const transform = {
@@ -29,6 +30,8 @@ module.exports = {
       ...common,
       displayName: "terraform",
       testMatch: ["<rootDir>/test/terraform/**/*.test.ts"],
+      // installs the pinned checkov and moto into .venv when missing
+      globalSetup: "<rootDir>/test/terraform/install-python-tools.ts",
     },
   ],
 };
