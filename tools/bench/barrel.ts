@@ -21,7 +21,7 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createHash } from "node:crypto";
-import { join, relative, resolve } from "node:path";
+import { join, relative, resolve, sep } from "node:path";
 import * as ts from "typescript";
 
 /** A provider package and the local name its barrel import gets. */
@@ -184,12 +184,16 @@ export interface BaselineProject {
   readonly imports: number;
 }
 
+/** Build output and installed packages inside the source folders: not sources of the app. */
+const NOT_SOURCES = new Set(["node_modules", "dist"]);
+
 function walk(dir: string): string[] {
   const out: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const p = join(dir, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
-    else out.push(p);
+    if (entry.isDirectory()) {
+      if (!NOT_SOURCES.has(entry.name)) out.push(...walk(p));
+    } else out.push(p);
   }
   return out;
 }
@@ -214,7 +218,11 @@ export function buildBaselineProject(projectRoot: string, dir: string): Baseline
   for (const folder of SOURCE_FOLDERS.filter((f) => existsSync(join(root, f)))) {
     cpSync(join(root, folder), join(dir, folder), {
       recursive: true,
-      filter: (src) => !src.endsWith(".test.ts") && !src.includes(`${join(root, folder)}/node_modules`),
+      filter: (src) =>
+        !src.endsWith(".test.ts") &&
+        !relative(join(root, folder), src)
+          .split(sep)
+          .some((part) => NOT_SOURCES.has(part)),
     });
   }
   symlinkSync(nodeModules, join(dir, "node_modules"), "dir");
