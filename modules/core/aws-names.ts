@@ -1,6 +1,6 @@
 /**
  * Naming rules of AWS identifiers that several modules validate: S3 bucket
- * names and region codes. Each rule has a `...Problem` function that returns
+ * names (regions and zones: ./regions.ts). Each rule has a `...Problem` function that returns
  * the broken rule as text (for zod refinements) and a `validate...` function
  * that throws a {@link ConfigError} naming the field.
  */
@@ -50,17 +50,5 @@ export function validateS3BucketName(
 ): string {
   const problem = s3BucketNameProblem(value, options);
   if (problem) fail(field, value, problem);
-  return value;
-}
-
-/** AWS region code, e.g. `ap-northeast-1`, `us-gov-west-1`. */
-export const AWS_REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
-
-/** The rule stated by {@link AWS_REGION_RE}, for error messages. */
-export const AWS_REGION_RULE = "must be an AWS region code such as ap-northeast-1";
-
-/** Validate an AWS region code; throws a ConfigError naming `field`. */
-export function validateRegion(field: string, value: string): string {
-  if (!AWS_REGION_RE.test(value)) fail(field, value, AWS_REGION_RULE);
   return value;
 }

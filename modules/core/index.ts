@@ -1,6 +1,7 @@
 export * from "./core";
 export * from "./cidr";
 export * from "./aws-names";
+export * from "./regions";
 export * from "./logs";
 export * from "./postgres";
 export * from "./iam";

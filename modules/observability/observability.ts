@@ -30,7 +30,7 @@ import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscrip
 import { BaseProps, fail, validateName, withName } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
 import { LOG_RETENTION_DAYS, validateLogRetention } from "../core/logs";
-import { validateRegion } from "../core/aws-names";
+import { validateRegion } from "../core/regions";
 
 // ---------------------------------------------------------------------------
 // Monitored resources (structural interfaces: the compute, api and database
