@@ -5,3 +5,4 @@ export * from "./regions";
 export * from "./logs";
 export * from "./postgres";
 export * from "./iam";
+export * from "./suggest";
