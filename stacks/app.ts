@@ -6,7 +6,7 @@
  * construct-level checks run before anything is written, so a rejected
  * environment never leaves Terraform output behind.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { AnnotationMetadataEntryType, App, TerraformStack } from "cdktf";
 import { ConfigError, formatValue } from "../modules/core/core";
@@ -103,7 +103,18 @@ function warningsOf(stack: TerraformStack): string[] {
 export function buildStacks(app: App, environments: readonly LoadedEnvironment[]): string[] {
   const names: string[] = [];
   for (const env of environments) {
-    new HrChatbotStack(app, env.config.name, { environment: env.config, baseDir: env.dir });
+    try {
+      new HrChatbotStack(app, env.config.name, { environment: env.config, baseDir: env.dir });
+    } catch (e) {
+      // a module's own check: name the file it came from
+      if (e instanceof ConfigError)
+        throw new ConfigError(
+          `${displayPath(join(env.dir, env.file))}: ${env.config.name} stack: ${e.field}`,
+          e.value,
+          e.rule,
+        );
+      throw e;
+    }
     names.push(env.config.name);
   }
   // one state bucket per (bucket, region) the environments use
@@ -155,6 +166,9 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
       const dir = join(outdir, "stacks", name);
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     }
+    // building a stack may already have staged its assets; leave no empty folder behind
+    const stacksDir = join(outdir, "stacks");
+    if (existsSync(stacksDir) && readdirSync(stacksDir).length === 0) rmSync(stacksDir, { recursive: true });
   };
   if (loaded.errors.length > 0) {
     removeRejected();

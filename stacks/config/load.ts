@@ -133,6 +133,9 @@ function ruleOf(issue: z.core.$ZodIssue, value: unknown): string {
       }
       return issue.message;
     }
+    case "invalid_key":
+      // a record key (a tag key): the key's own rule
+      return issue.issues[0]?.message ?? issue.message;
     case "too_small":
     case "too_big": {
       if (!issue.message.startsWith("Too")) return issue.message;
