@@ -99,8 +99,8 @@ const TYPE_NAMES: Readonly<Record<string, string>> = {
   number: "a number",
   string: "a string (in double quotes)",
   boolean: "true or false",
-  object: "an object ({ ... })",
-  array: "a list ([ ... ])",
+  object: "an object",
+  array: "a list",
 };
 
 function typeOfValue(value: unknown): string {

@@ -467,7 +467,12 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
         c.eq(
           `secret ${name} connection details`,
           [parsed.host, parsed.port, parsed.database, parsed.username],
-          [clusterEndpoint, 5432, env.database.databaseName ?? DEFAULT_DATABASE_NAME, env.database.masterUsername],
+          [
+            clusterEndpoint,
+            5432,
+            env.database.databaseName ?? DEFAULT_DATABASE_NAME,
+            env.database.masterUsername,
+          ],
         );
         c.that(
           `secret ${name} password`,
