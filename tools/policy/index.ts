@@ -93,13 +93,13 @@ export function planEnvironments(plan: unknown): string[] {
 
 /**
  * Refuse to review a plan against another environment's file: the plan's
- * `Environment` tags must name the file's environment (its `tags.Environment`,
- * else its `name`). Plans without an `Environment` tag are not checked.
+ * `Environment` tags must be the `tags.Environment` the file puts on every
+ * resource. Files without that tag and plans without it are not checked.
  */
 export function checkPlanMatchesEnvironment(planPath: string, plan: unknown, environment: unknown): void {
   if (environment === null || typeof environment !== "object") return;
   const env = environment as { name?: unknown; tags?: Record<string, unknown> };
-  const expected = typeof env.tags?.Environment === "string" ? env.tags.Environment : env.name;
+  const expected = env.tags?.Environment;
   if (typeof expected !== "string") return;
   const found = planEnvironments(plan);
   if (found.length > 0 && !found.includes(expected)) {
@@ -116,8 +116,8 @@ export function checkPlanMatchesEnvironment(planPath: string, plan: unknown, env
  */
 export function reviewPlanFile(planPath: string, options: ReviewOptions = {}): Review {
   const plan: unknown = JSON.parse(readFileSync(planPath, "utf8"));
-  if (options.environment !== undefined) checkPlanMatchesEnvironment(planPath, plan, options.environment);
   const settings = policySettingsOf(options.environment ?? {});
+  if (options.environment !== undefined) checkPlanMatchesEnvironment(planPath, plan, options.environment);
   const context = options.context ?? contextFromEnvironment(options.environment ?? {});
   const failOn = options.failOn ?? settings.failOn ?? "high";
   const result = evaluatePlan(plan, context, { failOn });
