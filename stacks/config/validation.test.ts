@@ -834,16 +834,21 @@ const TABLE: Record<string, Row> = {
   "value outside a choice": devRow("compute.tracing", "On", /must be one of "Active", "PassThrough"/),
 };
 
+/** A folder holding the row's one edited file. */
+function rowFolder(r: Row): { file: string; dir: string } {
+  const file = r.file ?? `${r.base}.json`;
+  let doc = r.base === "dev" ? dev() : prod();
+  for (const [path, value] of r.set) doc = withValue(doc, path, value);
+  return { file, dir: envDir({ [file]: r.text ?? doc }) };
+}
+
 describe("bad inputs: synth refuses each kind, naming the file and the field", () => {
   const rows = Object.entries(TABLE);
 
   it("has at least 100 rows", () => expect(rows.length).toBeGreaterThanOrEqual(100));
 
   it.each(rows)("%s", (_label, r) => {
-    const file = r.file ?? `${r.base}.json`;
-    let doc = r.base === "dev" ? dev() : prod();
-    for (const [path, value] of r.set) doc = withValue(doc, path, value);
-    const dir = envDir({ [file]: r.text ?? doc });
+    const { file, dir } = rowFolder(r);
     const out = tmp("out-");
     const result = synthesizeApp({
       environmentsDir: dir,
@@ -882,10 +887,7 @@ describe("the real CLI on bad inputs", () => {
     "JSON syntax error",
   ])("%s: exit 1, the message on stderr, no stack written", (label) => {
     const r = TABLE[label];
-    const file = r.file ?? `${r.base}.json`;
-    let doc = r.base === "dev" ? dev() : prod();
-    for (const [path, value] of r.set) doc = withValue(doc, path, value);
-    const dir = envDir({ [file]: r.text ?? doc });
+    const { file, dir } = rowFolder(r);
     const out = tmp("out-");
     const p = cli({ ENVIRONMENTS_DIR: dir, CDKTF_OUTDIR: out, DEVELOPER_CIDRS: "" });
     expect(p.status).toBe(1);
@@ -894,13 +896,17 @@ describe("the real CLI on bad inputs", () => {
     expect(existsSync(join(out, "stacks"))).toBe(false);
   });
 
-  it("DEVELOPER_CIDRS problems are blamed on the variable, not on a file", () => {
+  /** Run the CLI on the shipped dev.json with DEVELOPER_CIDRS set to `cidrs`. */
+  const cliOnDev = (cidrs: string) => {
     const out = tmp("out-");
-    const p = cli({
-      ENVIRONMENTS_DIR: envDir({ "dev.json": dev() }),
-      CDKTF_OUTDIR: out,
-      DEVELOPER_CIDRS: "0.0.0.0/1",
-    });
+    return {
+      out,
+      p: cli({ ENVIRONMENTS_DIR: envDir({ "dev.json": dev() }), CDKTF_OUTDIR: out, DEVELOPER_CIDRS: cidrs }),
+    };
+  };
+
+  it("DEVELOPER_CIDRS problems are blamed on the variable, not on a file", () => {
+    const { out, p } = cliOnDev("0.0.0.0/1");
     expect(p.status).toBe(1);
     expect(p.stderr).toContain(
       'error: DEVELOPER_CIDRS (environment variable): [0] "0.0.0.0/1" is wider than a /24',
@@ -910,12 +916,7 @@ describe("the real CLI on bad inputs", () => {
   });
 
   it("warnings go to stdout once; stderr stays empty on success", () => {
-    const out = tmp("out-");
-    const p = cli({
-      ENVIRONMENTS_DIR: envDir({ "dev.json": dev() }),
-      CDKTF_OUTDIR: out,
-      DEVELOPER_CIDRS: "",
-    });
+    const { p } = cliOnDev("");
     expect(p.status).toBe(0);
     expect(p.stderr).toBe("");
     expect(p.stdout.match(/an HTTP API waits at most 30 s/g)).toHaveLength(1);
