@@ -92,6 +92,9 @@ export function availabilityZones(region: string): string[] {
  */
 export function availabilityZoneProblem(az: string, region?: string): string | undefined {
   if (typeof az !== "string") return "must be an availability zone name such as ap-northeast-1a";
+  if (/^[a-z]+\d+-az\d+$/.test(az)) {
+    return "is an availability zone ID; give the zone name such as ap-northeast-1a";
+  }
   const azRegion = az.slice(0, -1);
   if (region !== undefined && azRegion !== region) {
     return `is not an availability zone of region ${region} (its zones: ${availabilityZones(region).join(", ") || "none known"})`;
