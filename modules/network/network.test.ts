@@ -305,7 +305,7 @@ describe("Network: invalid input", () => {
       'publicSubnets[0].az "apne1-az1" is an availability zone ID; give the zone name such as ap-northeast-1a',
     );
     expect(() => planNetwork({ ...base, publicSubnets: [{ az: "ap-northeast-1" }] })).toThrow(
-      "must be an availability zone name",
+      "is not an availability zone name",
     );
     expect(() =>
       planNetwork({ ...base, publicSubnets: [{ az: AZ_A }], isolatedSubnets: [{ az: "us-east-1a" }] }),
