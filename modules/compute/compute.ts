@@ -37,15 +37,20 @@ import {
 import { validateLogRetention } from "../core/logs";
 import { AWS_REGION_RULE, regionProblem } from "../core/regions";
 
-/** Lambda managed runtimes this module accepts for `.zip` packages. */
+/**
+ * Lambda managed runtimes this module accepts for `.zip` packages: the ones
+ * the pinned aws provider 5.100.0 accepts and Lambda still creates functions
+ * on (see {@link LAMBDA_RUNTIMES} and {@link lambdaRuntimeProblem}, which also
+ * check the date).
+ */
 export type LambdaRuntime =
-  | "nodejs20.x"
   | "nodejs22.x"
-  | "nodejs24.x"
-  | "python3.11"
   | "python3.12"
   | "python3.13"
   | "java21"
+  | "dotnet8"
+  | "ruby3.3"
+  | "ruby3.4"
   | "provided.al2023";
 
 /** Code from a local directory (zipped at synth time) or a local `.zip` file. */
@@ -460,6 +465,9 @@ export class VpcFunction extends Construct {
     validateIdList("vpc.subnetIds", props.vpc.subnetIds, 1, 16, "subnet");
     validateIdList("vpc.securityGroupIds", props.vpc.securityGroupIds, 1, 5, "security group");
     validateLogRetention("logRetentionDays", logRetentionDays);
+    const runtimeRule =
+      code.type === "image" ? undefined : lambdaRuntimeProblem(code.runtime ?? "nodejs22.x");
+    if (runtimeRule) fail("code.runtime", code.type === "image" ? undefined : code.runtime, runtimeRule);
     if (logFormat !== "Text" && logFormat !== "JSON")
       fail("logFormat", logFormat, 'must be "Text" or "JSON"');
     if (tracing !== "Active" && tracing !== "PassThrough") {
