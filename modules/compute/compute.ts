@@ -879,6 +879,9 @@ export interface LambdaRuntimeInfo {
  * whose block-create date has passed are refused.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (supported and deprecated runtimes, checked 2026-11-30)
  */
+/** Date {@link LAMBDA_RUNTIMES} was last checked against the Lambda runtimes page. */
+export const LAMBDA_RUNTIMES_CHECKED = "2026-11-30";
+
 export const LAMBDA_RUNTIMES: Readonly<Record<string, LambdaRuntimeInfo>> = {
   "nodejs20.x": { deprecated: "2026-04-30", blockCreate: "2026-06-01" },
   "nodejs22.x": { deprecated: "2027-04-30", blockCreate: "2027-06-01" },

@@ -14,12 +14,21 @@ import { ConfigError } from "../../modules/core/core";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../../modules/core/postgres";
 import { backendConfigSchema } from "../../modules/backend/backend";
 import { logRetentionSchema } from "../../modules/core/logs";
-import { availabilityZoneSchema, awsRegionSchema } from "../../modules/core/regions";
+import { AVAILABILITY_ZONES, availabilityZoneSchema, awsRegionSchema } from "../../modules/core/regions";
 import { TAG_LIMITS, tagKeyProblem, tagValueProblem } from "../../modules/core/aws-names";
 import { DEFAULT_ENGINE_VERSION, engineVersionProblem } from "../../modules/database/database";
-import { endpointServiceProblem, DEFAULT_ENDPOINT_SERVICES } from "../../modules/endpoints/endpoints";
+import {
+  endpointServiceProblem,
+  DEFAULT_ENDPOINT_SERVICES,
+  INTERFACE_ENDPOINT_SERVICES,
+} from "../../modules/endpoints/endpoints";
 import { developerCidrProblem, developerCidrsProblem } from "../../modules/security/security";
-import { ACCOUNT_CONCURRENCY, lambdaRuntimeProblem } from "../../modules/compute/compute";
+import {
+  ACCOUNT_CONCURRENCY,
+  LAMBDA_RUNTIMES,
+  LAMBDA_RUNTIMES_CHECKED,
+  lambdaRuntimeProblem,
+} from "../../modules/compute/compute";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
 import { policySettingsSchema } from "./policy-settings";
 
@@ -31,7 +40,7 @@ export const cidrSchema = z.string().superRefine((value, ctx) => {
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
 });
 
-const azSchema = availabilityZoneSchema;
+const azSchema = availabilityZoneSchema.meta({ enum: [...AVAILABILITY_ZONES] });
 
 /** Turn a module's `xxxProblem(value)` validator into a zod refinement. */
 function problemOf<T>(problem: (value: T) => string | undefined) {
@@ -44,12 +53,18 @@ function problemOf<T>(problem: (value: T) => string | undefined) {
 const runtimeSchema = z
   .string()
   .superRefine(problemOf((v: string) => lambdaRuntimeProblem(v)))
+  .meta({
+    // editors list the runtimes usable on the date the table was checked; synth checks today's date
+    enum: Object.keys(LAMBDA_RUNTIMES).filter(
+      (r) => !lambdaRuntimeProblem(r, new Date(LAMBDA_RUNTIMES_CHECKED)),
+    ),
+  })
   .optional()
   .describe("Lambda runtime. @default nodejs22.x");
 
 const tagsSchema = z
   .record(
-    z.string().superRefine(problemOf(tagKeyProblem)),
+    z.string().superRefine(problemOf(tagKeyProblem)).meta({ pattern: "^(?![aA][wW][sS]:).{1,128}$" }),
     z.string().superRefine(problemOf(tagValueProblem)),
   )
   .refine((t) => Object.keys(t).length <= TAG_LIMITS.maxTags - 1, {
@@ -224,7 +239,12 @@ export const environmentSchema = z
     endpoints: z.strictObject({
       subnetTier: tierSchema.describe("Subnet tier the interface endpoints live in."),
       services: z
-        .array(z.string().superRefine(problemOf(endpointServiceProblem)))
+        .array(
+          z
+            .string()
+            .superRefine(problemOf(endpointServiceProblem))
+            .meta({ enum: [...INTERFACE_ENDPOINT_SERVICES] }),
+        )
         .default([...DEFAULT_ENDPOINT_SERVICES])
         .describe("Services with an interface endpoint (short names such as secretsmanager)."),
     }),
