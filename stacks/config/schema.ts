@@ -10,7 +10,7 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../../modules/core/cidr";
-import { ConfigError } from "../../modules/core/core";
+import { ConfigError, validateName } from "../../modules/core/core";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../../modules/core/postgres";
 import { backendConfigSchema } from "../../modules/backend/backend";
 import { logRetentionSchema } from "../../modules/core/logs";
@@ -31,8 +31,6 @@ import {
 } from "../../modules/compute/compute";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
 import { policySettingsSchema } from "./policy-settings";
-
-const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
 /** An IPv4 CIDR block with the host bits clear. */
 export const cidrSchema = z.string().superRefine((value, ctx) => {
@@ -148,7 +146,8 @@ export const environmentSchema = z
       .describe("Environment name; also the stack name and the state key segment."),
     project: z
       .string()
-      .regex(NAME, "must be 2-40 lower-case letters, digits or hyphens, starting with a letter")
+      .superRefine(refineWith(validateName))
+      .meta({ pattern: "^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$" })
       .default("hr-chatbot")
       .describe("Resource name prefix."),
     production: z

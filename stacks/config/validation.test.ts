@@ -422,7 +422,7 @@ const TABLE: Record<string, Row> = {
   "project with a double hyphen": devRow(
     "project",
     "hr--chatbot",
-    /gives the Aurora identifier "hr--chatbot-cluster", which must start with a letter and contain no two consecutive hyphens/,
+    /must be 2-40 lower-case letters, digits or single hyphens, starting with a letter/,
   ),
   "project with an underscore": devRow("project", "hr_chatbot", /must be 2-40 lower-case letters/),
   "project too long": devRow("project", "p".repeat(41), /must be 2-40 lower-case letters/),
