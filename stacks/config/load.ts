@@ -155,10 +155,15 @@ function zodProblems(file: string, input: unknown, error: z.ZodError): string[] 
     if (issue.code === "unrecognized_keys") {
       const base = issue.path.length ? `${formatPath(issue.path)}.` : "";
       const known = knownKeysAt(environmentSchema, issue.path, input);
-      return issue.keys.map(
-        (k) =>
-          `${file}: ${base + k} is not a known field${didYouMean(k, known)} (see environment.schema.json)`,
-      );
+      // a schema may explain a key it refuses (`<key>: <why>; ...`, as the backend schemas do)
+      const hints = issue.message.startsWith("Unrecognized") ? [] : issue.message.split("; ");
+      return issue.keys.map((k) => {
+        const hint = hints.find((h) => h.startsWith(`${k}: `));
+        const why = hint?.slice(k.length + 2);
+        return why
+          ? `${file}: ${base + k} ${why}${why.includes(": ") ? "" : didYouMean(k, known)}`
+          : `${file}: ${base + k} is not a known field${didYouMean(k, known)} (see environment.schema.json)`;
+      });
     }
     const value = valueAt(input, issue.path);
     const shown = value === undefined ? "(missing)" : formatValue(value);

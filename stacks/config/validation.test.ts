@@ -814,6 +814,16 @@ const TABLE: Record<string, Row> = {
     /compute\.code\.runtim is not a known field \(did you mean "runtime"\?\)/,
     { field: "compute.code.runtim" },
   ),
+  "backend setting that does not exist, with the reason": devRow(
+    "backend.dynamodbTable",
+    "locks",
+    /is not a setting of the s3 backend: locking always uses the S3 lock file/,
+  ),
+  "misspelled backend setting": devRow(
+    "backend.bukcet",
+    "x",
+    /is not a setting of the s3 backend \(did you mean "bucket"\?\)/,
+  ),
   "unknown key with no near match": devRow(
     "security.endpointIngressPorts",
     [80],
