@@ -8,7 +8,7 @@
  */
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { AnnotationMetadataEntryType, App, TerraformStack } from "cdktf";
+import { AnnotationMetadataEntryType, App, TerraformResource, TerraformStack } from "cdktf";
 import { ConfigError, formatValue } from "../modules/core/core";
 import { developerCidrProblem, developerCidrsProblem } from "../modules/security/security";
 import {
@@ -86,6 +86,21 @@ export function developerCidrsVariableProblems(value: string | undefined): strin
   const total = developerCidrsProblem(cidrs);
   if (total) problems.push(`DEVELOPER_CIDRS (environment variable): ${formatValue(value)} ${total}`);
   return problems;
+}
+
+/**
+ * The `resource` blocks of a stack, each resource rendered on its own
+ * (unresolved references stay tokens): a fraction of the cost of rendering
+ * the whole stack, enough to read the literal names.
+ */
+function resourceBlocks(stack: TerraformStack): { resource: Record<string, Record<string, unknown>> } {
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof TerraformResource)) continue;
+    const block = (c.toTerraform() as { resource?: Record<string, Record<string, unknown>> }).resource ?? {};
+    for (const [type, byId] of Object.entries(block)) resource[type] = { ...resource[type], ...byId };
+  }
+  return { resource };
 }
 
 /** Construct warnings (annotations) of a stack, as `<construct path>: <message>`. */
@@ -202,7 +217,7 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     const stack = app.node.tryFindChild(env.config.name) as TerraformStack | undefined;
     if (!stack) return [];
     const file = displayPath(join(env.dir, env.file));
-    const problems = physicalNameProblems(env.config, stack.toTerraform());
+    const problems = physicalNameProblems(env.config, resourceBlocks(stack));
     if (problems.length) loaded.rejected.push(env.config.name);
     return problems.map((p) => `${file}: ${p.path} ${formatValue(p.value)} ${p.rule}`);
   });
