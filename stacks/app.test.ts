@@ -45,8 +45,8 @@ describe("synthesizeApp", () => {
     const r = synthesizeApp({ environmentsDir: bad, outdir: out });
     expect(r.ok).toBe(false);
     expect(r.errors).toHaveLength(2);
-    expect(r.errors[0]).toMatch(/^qa\.json: network\.vpcCidr "10\.0\.0\.0\/33"/);
-    expect(r.errors[1]).toMatch(/^qa\.json: compute\.memoryMb 64 must be at least 128/);
+    expect(r.errors[0]).toMatch(/\/qa\.json: network\.vpcCidr "10\.0\.0\.0\/33"/);
+    expect(r.errors[1]).toMatch(/\/qa\.json: compute\.memoryMb 64 must be at least 128/);
     expect(existsSync(join(out, "stacks", "qa"))).toBe(false);
   });
 
@@ -65,7 +65,7 @@ describe("synthesizeApp", () => {
     );
     expect(r.status).toBe(1);
     expect(r.stderr).toContain(
-      "error: qa.json: database.minCapacity 8 must not exceed database.maxCapacity 2",
+      `error: ${join(bad, "qa.json")}: database.minCapacity 8 must not exceed database.maxCapacity 2`,
     );
     expect(r.stderr).toContain("no stack was written");
     expect(existsSync(join(out, "stacks"))).toBe(false);

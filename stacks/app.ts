@@ -6,11 +6,19 @@
  * construct-level checks run before anything is written, so a rejected
  * environment never leaves Terraform output behind.
  */
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { App } from "cdktf";
-import { ConfigError } from "../modules/core/core";
-import { loadEnvironments, DEFAULT_ENVIRONMENTS_DIR, type LoadedEnvironment } from "./config/load";
+import { AnnotationMetadataEntryType, App, TerraformResource, TerraformStack } from "cdktf";
+import { ConfigError, formatValue } from "../modules/core/core";
+import { developerCidrProblem, developerCidrsProblem } from "../modules/security/security";
+import {
+  displayPath,
+  loadEnvironments,
+  DEFAULT_ENVIRONMENTS_DIR,
+  type LoadedEnvironment,
+} from "./config/load";
+import { physicalNameProblems } from "./config/physical-names";
+import { isProductionName } from "./config/production";
 import { HrChatbotStack } from "./hr-chatbot-stack";
 import { StateBootstrapStack } from "./state-bootstrap-stack";
 
@@ -30,7 +38,14 @@ export interface SynthResult {
   readonly outdir: string;
   readonly stacks: string[];
   readonly errors: string[];
+  /** Warnings of the environment rules. */
   readonly warnings: string[];
+  /**
+   * Warnings the constructs attached while building the stacks
+   * (`<construct path>: <message>`). `cdktf synth` prints these itself from
+   * the manifest; `node main.ts` prints them.
+   */
+  readonly annotations: string[];
 }
 
 /** Name of the state bootstrap stack. */
@@ -43,20 +58,78 @@ export const BOOTSTRAP_STACK = "state-bootstrap";
  */
 export function applyDeveloperCidrs(input: unknown, value: string | undefined): unknown {
   if (!value || input === null || typeof input !== "object") return input;
-  const doc = input as { production?: boolean; security?: { developerCidrs?: string[] } };
-  if (doc.production || !doc.security?.developerCidrs?.length) return input;
-  const cidrs = value
+  const doc = input as { name?: unknown; production?: boolean; security?: { developerCidrs?: string[] } };
+  const production = doc.production || (typeof doc.name === "string" && isProductionName(doc.name));
+  if (production || !doc.security?.developerCidrs?.length) return input;
+  return { ...doc, security: { ...doc.security, developerCidrs: splitCidrs(value) } };
+}
+
+function splitCidrs(value: string): string[] {
+  return value
     .split(",")
     .map((c) => c.trim())
     .filter(Boolean);
-  return { ...doc, security: { ...doc.security, developerCidrs: cidrs } };
+}
+
+/**
+ * Problems with the `DEVELOPER_CIDRS` variable itself, named after the
+ * variable (not after an environment file): the security module's rules for
+ * developer access.
+ */
+export function developerCidrsVariableProblems(value: string | undefined): string[] {
+  if (!value) return [];
+  const cidrs = splitCidrs(value);
+  const problems = cidrs.flatMap((c, i) => {
+    const rule = developerCidrProblem(c);
+    return rule ? [`DEVELOPER_CIDRS (environment variable): [${i}] ${formatValue(c)} ${rule}`] : [];
+  });
+  const total = developerCidrsProblem(cidrs);
+  if (total) problems.push(`DEVELOPER_CIDRS (environment variable): ${formatValue(value)} ${total}`);
+  return problems;
+}
+
+/**
+ * The `resource` blocks of a stack, each resource rendered on its own
+ * (unresolved references stay tokens): a fraction of the cost of rendering
+ * the whole stack, enough to read the literal names.
+ */
+function resourceBlocks(stack: TerraformStack): { resource: Record<string, Record<string, unknown>> } {
+  const resource: Record<string, Record<string, unknown>> = {};
+  for (const c of stack.node.findAll()) {
+    if (!(c instanceof TerraformResource)) continue;
+    const block = (c.toTerraform() as { resource?: Record<string, Record<string, unknown>> }).resource ?? {};
+    for (const [type, byId] of Object.entries(block)) resource[type] = { ...resource[type], ...byId };
+  }
+  return { resource };
+}
+
+/** Construct warnings (annotations) of a stack, as `<construct path>: <message>`. */
+function warningsOf(stack: TerraformStack): string[] {
+  return stack.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === AnnotationMetadataEntryType.WARN)
+        .map((m) => `${c.node.path}: ${String(m.data)}`),
+    );
 }
 
 /** Build every stack into `app`; returns the stack names. Throws ConfigError for construct-level problems. */
 export function buildStacks(app: App, environments: readonly LoadedEnvironment[]): string[] {
   const names: string[] = [];
   for (const env of environments) {
-    new HrChatbotStack(app, env.config.name, { environment: env.config, baseDir: env.dir });
+    try {
+      new HrChatbotStack(app, env.config.name, { environment: env.config, baseDir: env.dir });
+    } catch (e) {
+      // a module's own check: name the file it came from
+      if (e instanceof ConfigError)
+        throw new ConfigError(
+          `${displayPath(join(env.dir, env.file))}: ${env.config.name} stack: ${e.field}`,
+          e.value,
+          e.rule,
+        );
+      throw e;
+    }
     names.push(env.config.name);
   }
   // one state bucket per (bucket, region) the environments use
@@ -94,18 +167,34 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     opts.environmentsDir ?? process.env.ENVIRONMENTS_DIR ?? DEFAULT_ENVIRONMENTS_DIR,
   );
   const outdir = resolve(opts.outdir ?? process.env.CDKTF_OUTDIR ?? "cdktf.out");
+  const developerCidrs = opts.developerCidrs ?? process.env.DEVELOPER_CIDRS;
+  const variableErrors = developerCidrsVariableProblems(developerCidrs);
   const loaded = loadEnvironments(environmentsDir, (input) =>
-    applyDeveloperCidrs(input, opts.developerCidrs ?? process.env.DEVELOPER_CIDRS),
+    variableErrors.length ? input : applyDeveloperCidrs(input, developerCidrs),
   );
+  if (variableErrors.length > 0) {
+    loaded.errors.unshift(...variableErrors);
+    loaded.rejected.push(...loaded.environments.map((e) => e.config.name));
+  }
   const removeRejected = () => {
     for (const name of loaded.rejected) {
       const dir = join(outdir, "stacks", name);
       if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
     }
+    // building a stack may already have staged its assets; leave no empty folder behind
+    const stacksDir = join(outdir, "stacks");
+    if (existsSync(stacksDir) && readdirSync(stacksDir).length === 0) rmSync(stacksDir, { recursive: true });
   };
   if (loaded.errors.length > 0) {
     removeRejected();
-    return { ok: false, outdir, stacks: [], errors: loaded.errors, warnings: loaded.warnings };
+    return {
+      ok: false,
+      outdir,
+      stacks: [],
+      errors: loaded.errors,
+      warnings: loaded.warnings,
+      annotations: [],
+    };
   }
   const app = new App({ outdir, skipValidation: false });
   let stacks: string[];
@@ -113,9 +202,32 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     stacks = buildStacks(app, loaded.environments);
   } catch (e) {
     if (e instanceof ConfigError)
-      return { ok: false, outdir, stacks: [], errors: [e.message], warnings: loaded.warnings };
+      return {
+        ok: false,
+        outdir,
+        stacks: [],
+        errors: [e.message],
+        warnings: loaded.warnings,
+        annotations: [],
+      };
     throw e;
   }
+  // names that reach AWS: rules per resource type, and no two resources with one name
+  const nameErrors = loaded.environments.flatMap((env) => {
+    const stack = app.node.tryFindChild(env.config.name) as TerraformStack | undefined;
+    if (!stack) return [];
+    const file = displayPath(join(env.dir, env.file));
+    const problems = physicalNameProblems(env.config, resourceBlocks(stack));
+    if (problems.length) loaded.rejected.push(env.config.name);
+    return problems.map((p) => `${file}: ${p.path} ${formatValue(p.value)} ${p.rule}`);
+  });
+  if (nameErrors.length > 0) {
+    removeRejected();
+    return { ok: false, outdir, stacks: [], errors: nameErrors, warnings: loaded.warnings, annotations: [] };
+  }
+  const annotations = app.node.children
+    .filter((c): c is TerraformStack => c instanceof TerraformStack)
+    .flatMap(warningsOf);
   app.synth();
-  return { ok: true, outdir, stacks, errors: [], warnings: loaded.warnings };
+  return { ok: true, outdir, stacks, errors: [], warnings: loaded.warnings, annotations };
 }

@@ -133,7 +133,11 @@ export class HrChatbotStack extends TerraformStack {
       skipFinalSnapshot: env.database.skipFinalSnapshot,
       storageKmsKeyArn: key?.arn,
       logRetentionDays: env.database.logRetentionDays,
-      performanceInsights: { enabled: env.database.performanceInsights, kmsKeyArn: key?.arn },
+      // the secrets key encrypts Performance Insights data only when Performance Insights is on
+      performanceInsights: {
+        enabled: env.database.performanceInsights,
+        kmsKeyArn: env.database.performanceInsights ? key?.arn : undefined,
+      },
     });
 
     const computeVpc = {

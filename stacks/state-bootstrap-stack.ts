@@ -12,7 +12,7 @@ import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Tags, fail, validateName } from "../modules/core";
-import { validateRegion } from "../modules/core/aws-names";
+import { validateRegion } from "../modules/core/regions";
 import { configureBackend } from "../modules/backend";
 import { StateBucket } from "../modules/state-bucket";
 

@@ -183,8 +183,8 @@ describe("backendConfigSchema", () => {
       "backend.bucket (unset) is required: the name of the state bucket",
     );
     expect(rejection({ ...s3, bucket: 42 })).toBe("backend.bucket 42 must be a string");
-    expect(rejection({ ...s3, region: "tokyo" })).toBe(
-      'backend.region "tokyo" must be an AWS region code such as ap-northeast-1',
+    expect(rejection({ ...s3, region: "tokyo" })).toMatch(
+      /^backend\.region "tokyo" must be an AWS region code such as ap-northeast-1 that exists/,
     );
     expect(rejection({ ...s3, keyPrefix: "/hr-chatbot/" })).toMatch(
       /^backend\.keyPrefix "\/hr-chatbot\/" must be one or more/,

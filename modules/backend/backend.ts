@@ -25,7 +25,8 @@ import {
 } from "cdktf";
 import type { S3BackendConfig } from "cdktf";
 import { fail } from "../core";
-import { AWS_REGION_RE, AWS_REGION_RULE, s3BucketNameProblem } from "../core/aws-names";
+import { s3BucketNameProblem } from "../core/aws-names";
+import { awsRegionSchema } from "../core/regions";
 
 /** One segment of a state key: letters, digits, `.`, `_`, `-`, starting with a letter or digit. */
 const KEY_SEGMENT_RE = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -72,9 +73,7 @@ export const s3BackendConfigSchema = z
           description: "State bucket, created by the state bootstrap stack (S3 naming rules, no periods).",
           pattern: "^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
         }),
-      region: requiredString("the region of the state bucket")
-        .regex(AWS_REGION_RE, { error: AWS_REGION_RULE })
-        .describe("Region of the state bucket, e.g. ap-northeast-1."),
+      region: awsRegionSchema.describe("Region of the state bucket, e.g. ap-northeast-1."),
       keyPrefix: z
         .string()
         .regex(KEY_PREFIX_RE, {

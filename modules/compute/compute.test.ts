@@ -14,6 +14,8 @@ import {
   RESERVED_ENVIRONMENT_VARIABLES,
   VpcFunction,
   VpcFunctionProps,
+  environmentVariableNameProblem,
+  lambdaRuntimeProblem,
   partitionOf,
   validateEnvironment,
 } from "./compute";
@@ -298,18 +300,14 @@ describe("environment and secrets", () => {
     ]);
   });
 
-  it.each([
-    "AWS_REGION",
-    "AWS_DEFAULT_REGION",
-    "_HANDLER",
-    "TZ",
-    "AWS_LAMBDA_FUNCTION_NAME",
-    "LAMBDA_TASK_ROOT",
-  ])("rejects the reserved name %s", (reserved) => {
-    expect(create({ environment: { ...guideEnv, [reserved]: "x" } })).toThrow(
-      `environment name "${reserved}" is reserved by AWS Lambda`,
-    );
-  });
+  it.each(["AWS_REGION", "AWS_DEFAULT_REGION", "_HANDLER", "AWS_LAMBDA_FUNCTION_NAME", "LAMBDA_TASK_ROOT"])(
+    "rejects the reserved name %s",
+    (reserved) => {
+      expect(create({ environment: { ...guideEnv, [reserved]: "x" } })).toThrow(
+        `environment name "${reserved}" is reserved by AWS Lambda`,
+      );
+    },
+  );
 
   it("rejects AWS_REGION as a secret variable too", () => {
     expect(
@@ -334,10 +332,40 @@ describe("environment and secrets", () => {
         "AWS_LAMBDA_RUNTIME_API",
         "AWS_LAMBDA_INITIALIZATION_TYPE",
         "LAMBDA_RUNTIME_DIR",
-        "TZ",
       ]),
     );
-    expect(RESERVED_ENVIRONMENT_VARIABLES).toHaveLength(19);
+    expect(RESERVED_ENVIRONMENT_VARIABLES).toHaveLength(18);
+  });
+
+  it("accepts TZ: Lambda lists it with the unreserved variables", () => {
+    expect(RESERVED_ENVIRONMENT_VARIABLES).not.toContain("TZ");
+    expect(create({ environment: { ...guideEnv, TZ: "Asia/Tokyo" } })).not.toThrow();
+  });
+
+  it.each([
+    ["DB_PASSWORD", "looks like a secret"],
+    ["NODE_TLS_REJECT_UNAUTHORIZED", "turns off TLS certificate checks"],
+    ["LD_PRELOAD", "injects a shared library"],
+    ["AWS_ENDPOINT_URL_SECRETS_MANAGER", "sends every AWS SDK call to another endpoint"],
+    ["AWS_LAMBDA_EXEC_WRAPPER", "runs a wrapper script"],
+  ])("rejects %s", (name, rule) => {
+    expect(create({ environment: { ...guideEnv, [name]: "x" } })).toThrow(rule);
+  });
+
+  it("accepts variables that name a secret rather than hold it", () => {
+    expect(environmentVariableNameProblem("DB_SECRET_NAME")).toBeUndefined();
+    expect(environmentVariableNameProblem("SIGNING_KEY_ARN")).toBeUndefined();
+  });
+
+  it.each([
+    ["nodejs22.x", undefined],
+    ["nodejs24.x", /not accepted by the pinned aws provider 5\.100\.0/],
+    ["nodejs20.x", /Lambda no longer creates functions on it since 2026-06-01/],
+    ["nodejs16.x", /not a Lambda runtime the aws provider 5\.100\.0 accepts/],
+  ])("runtime %s on 2026-11-30", (runtime, problem) => {
+    const result = lambdaRuntimeProblem(runtime, new Date("2026-11-30"));
+    if (problem) expect(result).toMatch(problem);
+    else expect(result).toBeUndefined();
   });
 
   it("rejects empty values (the guide's empty DATABASE_URL)", () => {

@@ -35,16 +35,22 @@ import {
   withName,
 } from "../core";
 import { validateLogRetention } from "../core/logs";
+import { AWS_REGION_RULE, regionProblem } from "../core/regions";
 
-/** Lambda managed runtimes this module accepts for `.zip` packages. */
+/**
+ * Lambda managed runtimes this module accepts for `.zip` packages: the ones
+ * the pinned aws provider 5.100.0 accepts and Lambda still creates functions
+ * on (see {@link LAMBDA_RUNTIMES} and {@link lambdaRuntimeProblem}, which also
+ * check the date).
+ */
 export type LambdaRuntime =
-  | "nodejs20.x"
   | "nodejs22.x"
-  | "nodejs24.x"
-  | "python3.11"
   | "python3.12"
   | "python3.13"
   | "java21"
+  | "dotnet8"
+  | "ruby3.3"
+  | "ruby3.4"
   | "provided.al2023";
 
 /** Code from a local directory (zipped at synth time) or a local `.zip` file. */
@@ -212,7 +218,9 @@ export interface VpcFunctionProps extends BaseProps {
 
 /**
  * Environment variable names Lambda sets itself and rejects in a function's
- * configuration (AWS Lambda developer guide, "Defined runtime environment variables").
+ * configuration. `TZ` is not among them: the same page lists it with the
+ * unreserved variables a function may set (default `:UTC`).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-runtime.html (checked 2026-11-30)
  */
 export const RESERVED_ENVIRONMENT_VARIABLES: readonly string[] = [
   "_HANDLER",
@@ -233,7 +241,6 @@ export const RESERVED_ENVIRONMENT_VARIABLES: readonly string[] = [
   "AWS_LAMBDA_RUNTIME_API",
   "LAMBDA_TASK_ROOT",
   "LAMBDA_RUNTIME_DIR",
-  "TZ",
 ];
 
 /** Lambda's limit on the total size of a function's environment variables (keys plus values). */
@@ -242,7 +249,6 @@ export const ENVIRONMENT_MAX_BYTES = 4096;
 const ENV_NAME_RE = /^[A-Za-z][A-Za-z0-9_]+$/;
 const FUNCTION_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
 const ROLE_NAME_RE = /^[\w+=,.@-]{1,64}$/;
-const REGION_RE = /^(us-gov|[a-z]{2})-[a-z]+-\d{1,2}$/;
 const HANDLER_RE = /^\S{1,128}$/;
 const IMAGE_URI_RE =
   /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9][a-z0-9._/-]*(:[\w][\w.-]{0,127}|@sha256:[a-f0-9]{64})$/;
@@ -283,6 +289,8 @@ function envNameIssues(field: string, envName: string): Issue[] {
       },
     ];
   }
+  const problem = typeof envName === "string" ? environmentVariableNameProblem(envName) : undefined;
+  if (problem) return [{ field, value: envName, rule: problem }];
   if (typeof envName !== "string" || !ENV_NAME_RE.test(envName)) {
     return [
       {
@@ -314,6 +322,12 @@ function environmentIssues(field: string, env: Readonly<Record<string, string>>)
         field: `${field}.${key}`,
         value,
         rule: "must be a non-empty string (an empty variable reaches the application as a missing setting)",
+      });
+    } else if (!Token.isUnresolved(value) && environmentVariableValueProblem(value)) {
+      issues.push({
+        field: `${field}.${key}`,
+        value: "(not shown)",
+        rule: environmentVariableValueProblem(value)!,
       });
     }
   }
@@ -433,8 +447,8 @@ export class VpcFunction extends Construct {
     const tracing = props.tracing ?? "PassThrough";
     const region = props.region;
 
-    if (typeof region !== "string" || (!Token.isUnresolved(region) && !REGION_RE.test(region))) {
-      fail("region", region, "must be an AWS region code such as ap-northeast-1");
+    if (typeof region !== "string" || (!Token.isUnresolved(region) && regionProblem(region))) {
+      fail("region", region, regionProblem(String(region)) ?? AWS_REGION_RULE);
     }
     if (!FUNCTION_NAME_RE.test(functionName)) {
       fail("functionName", functionName, "must be 1-64 letters, digits, hyphens or underscores");
@@ -451,6 +465,9 @@ export class VpcFunction extends Construct {
     validateIdList("vpc.subnetIds", props.vpc.subnetIds, 1, 16, "subnet");
     validateIdList("vpc.securityGroupIds", props.vpc.securityGroupIds, 1, 5, "security group");
     validateLogRetention("logRetentionDays", logRetentionDays);
+    const runtimeRule =
+      code.type === "image" ? undefined : lambdaRuntimeProblem(code.runtime ?? "nodejs22.x");
+    if (runtimeRule) fail("code.runtime", code.type === "image" ? undefined : code.runtime, runtimeRule);
     if (logFormat !== "Text" && logFormat !== "JSON")
       fail("logFormat", logFormat, 'must be "Text" or "JSON"');
     if (tracing !== "Active" && tracing !== "PassThrough") {
@@ -777,3 +794,163 @@ export class VpcFunction extends Construct {
     }
   }
 }
+
+// ---------------------------------------------------------------------------
+// Validators the environment schema composes (one owner per rule).
+
+/**
+ * Variables that change how the runtime loads code, trusts TLS or reaches AWS:
+ * set from a configuration file they silently weaken or redirect the function.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/runtimes-modify.html (AWS_LAMBDA_EXEC_WRAPPER, NODE_OPTIONS)
+ * @see https://docs.aws.amazon.com/sdkref/latest/guide/feature-ss-endpoints.html (AWS_ENDPOINT_URL_*)
+ */
+export const BEHAVIOUR_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> = {
+  NODE_TLS_REJECT_UNAUTHORIZED: "turns off TLS certificate checks in Node.js",
+  NODE_OPTIONS: "loads code and changes the Node.js runtime before the handler",
+  NODE_EXTRA_CA_CERTS: "adds trusted certificate authorities",
+  LD_PRELOAD: "injects a shared library into the runtime process",
+  LD_AUDIT: "injects a shared library into the runtime process",
+  LD_LIBRARY_PATH: "replaces the libraries the runtime loads",
+  AWS_LAMBDA_EXEC_WRAPPER: "runs a wrapper script in place of the runtime",
+  AWS_ENDPOINT_URL: "sends every AWS SDK call to another endpoint",
+  AWS_CA_BUNDLE: "replaces the certificate authorities the AWS SDK trusts",
+  AWS_CONFIG_FILE: "changes where the AWS SDK reads its configuration",
+  AWS_SHARED_CREDENTIALS_FILE: "changes the credentials the AWS SDK uses",
+  AWS_PROFILE: "changes the credentials the AWS SDK uses",
+  PYTHONPATH: "replaces the modules the Python runtime imports",
+  PYTHONHTTPSVERIFY: "turns off TLS certificate checks in Python",
+  REQUESTS_CA_BUNDLE: "replaces the certificate authorities Python requests trusts",
+  SSL_CERT_FILE: "replaces the certificate authorities OpenSSL trusts",
+  HTTP_PROXY: "sends outbound requests through a proxy",
+  HTTPS_PROXY: "sends outbound requests through a proxy",
+};
+
+const SECRET_NAME_RE =
+  /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
+const REFERENCE_SUFFIX_RE = /_(NAME|ARN|ID)$/i;
+const URL_WITH_PASSWORD_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s]+@/i;
+
+/**
+ * The problem with a Lambda environment variable name, or `undefined`:
+ * names reserved by Lambda, variables that change security or runtime
+ * behaviour (see {@link BEHAVIOUR_ENVIRONMENT_VARIABLES}, and every
+ * `AWS_ENDPOINT_URL_<SERVICE>`), and names that say they hold a secret
+ * (`DB_PASSWORD`, `API_KEY`; `*_NAME`, `*_ARN` and `*_ID` references to a
+ * secret are fine). Secrets belong in Secrets Manager: a variable's value is
+ * stored in plain text in the function configuration and the Terraform state.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-runtime.html
+ * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
+ */
+export function environmentVariableNameProblem(name: string): string | undefined {
+  if (RESERVED_ENVIRONMENT_VARIABLES.includes(name)) {
+    return "is reserved by AWS Lambda and cannot be set in the function configuration (Lambda sets it itself; e.g. AWS_REGION is always present at run time)";
+  }
+  const upper = name.toUpperCase();
+  const behaviour = BEHAVIOUR_ENVIRONMENT_VARIABLES[upper];
+  if (behaviour) return `must not be set: it ${behaviour}`;
+  if (upper.startsWith("AWS_ENDPOINT_URL_"))
+    return `must not be set: it ${BEHAVIOUR_ENVIRONMENT_VARIABLES.AWS_ENDPOINT_URL}`;
+  if (SECRET_NAME_RE.test(name) && !REFERENCE_SUFFIX_RE.test(name)) {
+    return "looks like a secret: environment variables are stored in plain text (function configuration, Terraform state); put it in Secrets Manager and pass the secret's name";
+  }
+  return undefined;
+}
+
+/** The problem with a variable's value, or `undefined`: a URL with a password in it is a secret. */
+export function environmentVariableValueProblem(value: string): string | undefined {
+  if (URL_WITH_PASSWORD_RE.test(value)) {
+    return "holds a URL with a password: put the credentials in Secrets Manager and pass the secret's name";
+  }
+  return undefined;
+}
+
+/** Lambda runtime identifiers with the dates Lambda stops creating and updating functions on them. */
+export interface LambdaRuntimeInfo {
+  /** Deprecation date (YYYY-MM-DD). */
+  readonly deprecated: string;
+  /** From this date Lambda refuses to create functions on the runtime. */
+  readonly blockCreate: string;
+}
+
+/**
+ * Runtimes the pinned aws provider 5.100.0 accepts (its `runtime` enum:
+ * `nodejs24.x`, `python3.14`, `java25` and `dotnet10` are not in it and fail
+ * `terraform validate`), with Lambda's published deprecation dates. Runtimes
+ * whose block-create date has passed are refused.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html (supported and deprecated runtimes, checked 2026-11-30)
+ */
+/** Date {@link LAMBDA_RUNTIMES} was last checked against the Lambda runtimes page. */
+export const LAMBDA_RUNTIMES_CHECKED = "2026-11-30";
+
+export const LAMBDA_RUNTIMES: Readonly<Record<string, LambdaRuntimeInfo>> = {
+  "nodejs20.x": { deprecated: "2026-04-30", blockCreate: "2026-06-01" },
+  "nodejs22.x": { deprecated: "2027-04-30", blockCreate: "2027-06-01" },
+  "python3.10": { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  "python3.11": { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  "python3.12": { deprecated: "2028-10-31", blockCreate: "2028-11-30" },
+  "python3.13": { deprecated: "2029-06-30", blockCreate: "2029-07-31" },
+  java11: { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  java17: { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  java21: { deprecated: "2029-06-30", blockCreate: "2029-07-31" },
+  "java8.al2": { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  dotnet8: { deprecated: "2026-11-10", blockCreate: "2026-12-10" },
+  "ruby3.2": { deprecated: "2026-03-31", blockCreate: "2026-06-01" },
+  "ruby3.3": { deprecated: "2027-03-31", blockCreate: "2027-04-30" },
+  "ruby3.4": { deprecated: "2028-03-31", blockCreate: "2028-04-30" },
+  "provided.al2": { deprecated: "2026-06-30", blockCreate: "2026-07-31" },
+  "provided.al2023": { deprecated: "2029-06-30", blockCreate: "2029-07-31" },
+};
+
+/** Runtimes Lambda offers that the pinned provider does not know yet. */
+const NEWER_THAN_PROVIDER = new Set(["nodejs24.x", "python3.14", "java25", "dotnet10"]);
+
+/**
+ * The problem with a Lambda runtime identifier on date `today`, or `undefined`
+ * when the pinned provider accepts it and Lambda still creates functions on it.
+ */
+export function lambdaRuntimeProblem(runtime: string, today: Date = new Date()): string | undefined {
+  const info = LAMBDA_RUNTIMES[runtime];
+  const usable = Object.entries(LAMBDA_RUNTIMES)
+    .filter(([, i]) => new Date(i.blockCreate) > today)
+    .map(([r]) => r)
+    .join(", ");
+  if (NEWER_THAN_PROVIDER.has(runtime)) {
+    return `is not accepted by the pinned aws provider 5.100.0 (terraform validate fails); use one of ${usable}`;
+  }
+  if (!info) return `is not a Lambda runtime the aws provider 5.100.0 accepts; use one of ${usable}`;
+  if (new Date(info.blockCreate) <= today) {
+    return `is deprecated (${info.deprecated}): Lambda no longer creates functions on it since ${info.blockCreate}; use one of ${usable}`;
+  }
+  return undefined;
+}
+
+/**
+ * Default concurrent executions quota of an account, and the part Lambda
+ * keeps unreserved (reserved concurrency may use at most quota - 100).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+ */
+export const ACCOUNT_CONCURRENCY = { defaultQuota: 1000, unreservedMinimum: 100 } as const;
+
+/**
+ * The problem with a reserved concurrency for an account with `quota`
+ * concurrent executions, or `undefined`.
+ */
+export function reservedConcurrencyProblem(
+  value: number,
+  quota: number = ACCOUNT_CONCURRENCY.defaultQuota,
+): string | undefined {
+  const max = quota - ACCOUNT_CONCURRENCY.unreservedMinimum;
+  if (value > max) {
+    return `must be at most ${max}: Lambda keeps ${ACCOUNT_CONCURRENCY.unreservedMinimum} of the account's ${quota} concurrent executions unreserved (raise the quota and set compute.accountConcurrency first)`;
+  }
+  return undefined;
+}
+
+/**
+ * Network interfaces Lambda needs in each subnet of a function: one
+ * Hyperplane ENI per subnet and security group combination, shared by the
+ * functions that use the same combination.
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-vpc.html#configuration-vpc-enis
+ */
+export const LAMBDA_ENIS_PER_SUBNET = 1;

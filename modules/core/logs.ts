@@ -3,6 +3,7 @@
  * (compute, api): the retention periods CloudWatch accepts, checked before
  * Terraform runs so a typo fails at synth time rather than at apply time.
  */
+import { z } from "zod";
 import { fail } from "./core";
 
 /**
@@ -24,3 +25,17 @@ export function validateLogRetention(field: string, value: number): number {
   }
   return value;
 }
+
+/** The rule a bad retention breaks, for messages and the JSON Schema. */
+export const LOG_RETENTION_RULE =
+  "must be a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288 or 3653 days)";
+
+/**
+ * A retention in days as a zod schema: one of {@link LOG_RETENTION_DAYS}
+ * except 0 (environment files always set a retention).
+ * @see https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html
+ */
+export const logRetentionSchema = z.literal(
+  LOG_RETENTION_DAYS.filter((d) => d !== 0),
+  { error: LOG_RETENTION_RULE },
+);

@@ -287,11 +287,14 @@ export class AuroraPostgresServerless extends Construct {
 
     // ---- defaults, then validation
     const name = validateName("name", props.name);
-    const databaseName = validatePostgresIdentifier("databaseName", props.databaseName ?? "app");
+    const databaseName = validatePostgresIdentifier(
+      "databaseName",
+      props.databaseName ?? DEFAULT_DATABASE_NAME,
+    );
     if (RESERVED_DATABASE_NAMES.has(databaseName.toLowerCase())) {
       fail("databaseName", databaseName, "is reserved (postgres, template0, template1, rdsadmin)");
     }
-    const engineVersion = props.engineVersion ?? "17.6";
+    const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSION;
     const version = /^(\d+)\.(\d+)$/.exec(engineVersion);
     if (!version)
       fail("engineVersion", engineVersion, "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)");
@@ -564,4 +567,65 @@ export class AuroraPostgresServerless extends Construct {
     this.monitoringIntervalSeconds = monitoringInterval;
     this.monitoringRoleArn = monitoringRole?.arn;
   }
+}
+
+// ---------------------------------------------------------------------------
+// Defaults and validators the environment schema composes (one owner per rule).
+
+/** Name of the initial database when none is given. */
+export const DEFAULT_DATABASE_NAME = "app";
+
+/** Aurora PostgreSQL engine version when none is given. */
+export const DEFAULT_ENGINE_VERSION = "17.6";
+
+/** First minor version of each major whose Serverless v2 maximum is 256 ACUs (before: 128); majors above 16: all. */
+const MAX_256_MIN_MINOR: Readonly<Record<number, number>> = { 13: 13, 14: 10, 15: 5, 16: 1 };
+
+function parseEngineVersion(engineVersion: string): { major: number; minor: number } | undefined {
+  const m = /^(\d+)\.(\d+)$/.exec(engineVersion);
+  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
+}
+
+/**
+ * The problem with an Aurora PostgreSQL engine version for Serverless v2, or
+ * `undefined`.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
+ */
+export function engineVersionProblem(engineVersion: string): string | undefined {
+  const v = parseEngineVersion(engineVersion);
+  if (!v) return "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)";
+  if (v.major < 13 || v.minor < (SERVERLESS_V2_MIN_MINOR[v.major] ?? 0)) {
+    return "does not support Serverless v2 (needs 13.6, 14.3, 15 or later)";
+  }
+  return undefined;
+}
+
+/**
+ * The problem with a Serverless v2 capacity range on an engine version, as
+ * `{ field, rule }` (`field` is `minCapacity` or `maxCapacity`), or
+ * `undefined`: 0 ACU (auto-pause) needs 13.15, 14.12, 15.7, 16.3 or later;
+ * more than 128 ACU needs 13.13, 14.10, 15.5, 16.1 or later.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
+ */
+export function capacityRangeProblem(
+  engineVersion: string,
+  minCapacity: number,
+  maxCapacity: number,
+): { field: "minCapacity" | "maxCapacity"; rule: string } | undefined {
+  const v = parseEngineVersion(engineVersion);
+  if (!v) return undefined;
+  if (minCapacity === 0 && v.major <= 16 && v.minor < (AUTO_PAUSE_MIN_MINOR[v.major] ?? Infinity)) {
+    return {
+      field: "minCapacity",
+      rule: `needs auto-pause support (13.15, 14.12, 15.7, 16.3 or later); engineVersion is ${engineVersion}`,
+    };
+  }
+  if (maxCapacity > 128 && v.major <= 16 && v.minor < (MAX_256_MIN_MINOR[v.major] ?? Infinity)) {
+    return {
+      field: "maxCapacity",
+      rule: `must be at most 128 ACU on engine version ${engineVersion} (256 needs 13.13, 14.10, 15.5, 16.1 or later)`,
+    };
+  }
+  return undefined;
 }

@@ -35,7 +35,7 @@ import {
   withName,
 } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
-import { validateRegion } from "../core/aws-names";
+import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
 import { bundleHandler } from "./bundle";
 import { zipDirectory } from "../core/zip";

@@ -126,7 +126,7 @@ describe("InterfaceEndpoints: invalid input", () => {
 
   it("rejects a bad region", () => {
     expect(() => build({ region: "ap-northeast-1a" })).toThrow(
-      'region "ap-northeast-1a" must be an AWS region name such as ap-northeast-1',
+      'region "ap-northeast-1a" must be an AWS region code such as ap-northeast-1',
     );
   });
 

@@ -8,6 +8,8 @@ import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { BaseProps, fail, validateName, withName } from "../core";
+import { regionProblem } from "../core/regions";
+import { didYouMean } from "../core/suggest";
 
 /** Services an application of this project needs: its secrets and the Bedrock runtime. */
 export const DEFAULT_ENDPOINT_SERVICES: readonly string[] = ["secretsmanager", "bedrock-runtime"];
@@ -41,7 +43,6 @@ export interface InterfaceEndpointsProps extends BaseProps {
   readonly policies?: Readonly<Record<string, object>>;
 }
 
-const REGION_RE = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 const SERVICE_RE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
 
 /**
@@ -82,9 +83,8 @@ export class InterfaceEndpoints extends Construct {
     if (typeof props.vpcId !== "string" || props.vpcId.length === 0) {
       fail("vpcId", props.vpcId, "must be a VPC id (e.g. network.vpcId)");
     }
-    if (typeof props.region !== "string" || !REGION_RE.test(props.region)) {
-      fail("region", props.region, "must be an AWS region name such as ap-northeast-1");
-    }
+    const regionRule = regionProblem(props.region);
+    if (regionRule) fail("region", props.region, regionRule);
     const subnetIds = this.nonEmptyUnique("subnetIds", props.subnetIds, "subnet");
     const securityGroupIds = this.nonEmptyUnique(
       "securityGroupIds",
@@ -162,4 +162,161 @@ export class InterfaceEndpoints extends Construct {
     });
     return [...values];
   }
+}
+
+// ---------------------------------------------------------------------------
+// Validators the environment schema composes (one owner per rule).
+
+/**
+ * Short names of AWS services that offer interface VPC endpoints
+ * (`com.amazonaws.<region>.<name>`), the ones an application of this kind may
+ * call. Availability differs per region; a name missing here fails at synth
+ * rather than at apply.
+ * @see https://docs.aws.amazon.com/vpc/latest/privatelink/aws-services-privatelink-support.html (checked 2026-11-30)
+ */
+export const INTERFACE_ENDPOINT_SERVICES: readonly string[] = [
+  "access-analyzer",
+  "acm-pca",
+  "airflow.api",
+  "airflow.env",
+  "apigateway",
+  "app-integrations",
+  "appconfig",
+  "appconfigdata",
+  "application-autoscaling",
+  "appmesh-envoy-management",
+  "apprunner",
+  "appstream.api",
+  "appsync-api",
+  "athena",
+  "auditmanager",
+  "autoscaling",
+  "autoscaling-plans",
+  "backup",
+  "batch",
+  "bedrock",
+  "bedrock-agent",
+  "bedrock-agent-runtime",
+  "bedrock-runtime",
+  "billing",
+  "cloudcontrolapi",
+  "cloudformation",
+  "cloudhsmv2",
+  "cloudtrail",
+  "codeartifact.api",
+  "codeartifact.repositories",
+  "codebuild",
+  "codecommit",
+  "codedeploy",
+  "codedeploy-commands-secure",
+  "codepipeline",
+  "comprehend",
+  "comprehendmedical",
+  "config",
+  "databrew",
+  "dataexchange",
+  "datasync",
+  "dms",
+  "ds",
+  "dynamodb",
+  "ebs",
+  "ec2",
+  "ec2messages",
+  "ecr.api",
+  "ecr.dkr",
+  "ecs",
+  "ecs-agent",
+  "ecs-telemetry",
+  "eks",
+  "eks-auth",
+  "elasticache",
+  "elasticbeanstalk",
+  "elasticfilesystem",
+  "elasticloadbalancing",
+  "elasticmapreduce",
+  "email-smtp",
+  "emr-containers",
+  "emr-serverless",
+  "es",
+  "events",
+  "execute-api",
+  "firehose",
+  "fis",
+  "forecast",
+  "frauddetector",
+  "glue",
+  "grafana",
+  "guardduty-data",
+  "healthlake",
+  "iam",
+  "imagebuilder",
+  "inspector2",
+  "iot.data",
+  "kendra",
+  "kinesis-firehose",
+  "kinesis-streams",
+  "kms",
+  "kms-fips",
+  "lakeformation",
+  "lambda",
+  "logs",
+  "macie2",
+  "monitoring",
+  "notebook",
+  "organizations",
+  "pinpoint",
+  "polly",
+  "private-networks",
+  "qldb.session",
+  "rds",
+  "rds-data",
+  "redshift",
+  "redshift-data",
+  "rekognition",
+  "s3",
+  "sagemaker.api",
+  "sagemaker.featurestore-runtime",
+  "sagemaker.runtime",
+  "scheduler",
+  "secretsmanager",
+  "securityhub",
+  "servicecatalog",
+  "servicediscovery",
+  "ses",
+  "sns",
+  "sqs",
+  "ssm",
+  "ssm-contacts",
+  "ssm-incidents",
+  "ssmmessages",
+  "states",
+  "storagegateway",
+  "sts",
+  "sync-states",
+  "synthetics",
+  "textract",
+  "transcribe",
+  "transcribestreaming",
+  "transfer",
+  "transfer.server",
+  "translate",
+  "xray",
+];
+
+/**
+ * The problem with an interface endpoint service short name, or `undefined`
+ * when it is one of {@link INTERFACE_ENDPOINT_SERVICES}. A near miss names
+ * the service it was probably meant to be.
+ */
+export function endpointServiceProblem(service: string): string | undefined {
+  if (typeof service !== "string" || !SERVICE_RE.test(service)) {
+    return "must be a service short name such as secretsmanager or bedrock-runtime (lower-case, digits, . and -)";
+  }
+  if (service.startsWith("com.amazonaws.") || service.startsWith("aws.")) {
+    return "is a full service name; give the short name (e.g. secretsmanager)";
+  }
+  if (!INTERFACE_ENDPOINT_SERVICES.includes(service)) {
+    return `is not an AWS service with interface VPC endpoints${didYouMean(service, INTERFACE_ENDPOINT_SERVICES)}`;
+  }
+  return undefined;
 }

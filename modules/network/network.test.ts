@@ -302,10 +302,10 @@ describe("Network: invalid input", () => {
       'publicSubnets[1].az "ap-northeast-1a" duplicates publicSubnets[0].az (at most one public subnet per availability zone)',
     );
     expect(() => planNetwork({ ...base, publicSubnets: [{ az: "apne1-az1" }] })).toThrow(
-      'publicSubnets[0].az "apne1-az1" must be an availability zone name such as ap-northeast-1a',
+      'publicSubnets[0].az "apne1-az1" is an availability zone ID; give the zone name such as ap-northeast-1a',
     );
     expect(() => planNetwork({ ...base, publicSubnets: [{ az: "ap-northeast-1" }] })).toThrow(
-      "must be an availability zone name",
+      "is not an availability zone name",
     );
     expect(() =>
       planNetwork({ ...base, publicSubnets: [{ az: AZ_A }], isolatedSubnets: [{ az: "us-east-1a" }] }),

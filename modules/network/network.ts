@@ -16,6 +16,7 @@ import { RouteTable } from "@cdktf/provider-aws/lib/route-table";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
+import { availabilityZoneProblem } from "../core/regions";
 import {
   BaseProps,
   Cidr,
@@ -109,7 +110,6 @@ export interface NetworkPlan {
   readonly subnets: ReadonlyArray<PlannedSubnet>;
 }
 
-const AZ_RE = /^[a-z]{2}(-[a-z0-9]+)+-\d+[a-z]$/;
 const MIN_PREFIX = 16;
 const MAX_PREFIX = 28;
 
@@ -161,9 +161,8 @@ export function planNetwork(props: Omit<NetworkProps, "name" | "tags">): Network
   const seenAz = new Map<string, string>();
   for (const { tier, spec, field } of specs) {
     const f = `${field}.az`;
-    if (typeof spec.az !== "string" || !AZ_RE.test(spec.az)) {
-      fail(f, spec.az, "must be an availability zone name such as ap-northeast-1a");
-    }
+    const azProblem = availabilityZoneProblem(spec.az);
+    if (azProblem) fail(f, spec.az, azProblem);
     const region = regionOf(spec.az);
     if (regionField === undefined) {
       regionField = { field: f, region };

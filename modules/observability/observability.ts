@@ -29,8 +29,8 @@ import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { BaseProps, fail, validateName, withName } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
-import { LOG_RETENTION_DAYS, validateLogRetention } from "../core/logs";
-import { validateRegion } from "../core/aws-names";
+import { logRetentionSchema, validateLogRetention } from "../core/logs";
+import { validateRegion } from "../core/regions";
 
 // ---------------------------------------------------------------------------
 // Monitored resources (structural interfaces: the compute, api and database
@@ -783,11 +783,7 @@ export const observabilityConfigSchema = z
       .describe("Subscribed to the alarm topic; AWS sends a confirmation message first."),
     thresholds: observabilityThresholdsSchema.prefault({}).describe("Alarm thresholds."),
     dashboard: z.boolean().default(true).describe("Create the CloudWatch dashboard."),
-    flowLogRetentionDays: z
-      .literal(
-        LOG_RETENTION_DAYS.filter((d) => d !== 0),
-        { error: "must be a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, ... days)" },
-      )
+    flowLogRetentionDays: logRetentionSchema
       .default(30)
       .describe("Retention of the VPC flow log group (when network.flowLogs is true)."),
     flowLogTrafficType: z

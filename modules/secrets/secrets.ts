@@ -37,7 +37,7 @@ import {
   validateName,
   withName,
 } from "../core";
-import { validateRegion } from "../core/aws-names";
+import { validateRegion } from "../core/regions";
 import { validatePostgresUsername } from "../core/postgres";
 
 /** A JSON object stored in a secret. Values may be Terraform references. */

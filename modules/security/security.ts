@@ -281,3 +281,42 @@ export class SecurityGroups extends Construct {
     });
   }
 }
+
+// ---------------------------------------------------------------------------
+// Validators the environment schema composes (one owner per rule).
+
+/** Widest developer range accepted: a /24 (256 addresses, a small office). */
+export const DEVELOPER_CIDR_MIN_PREFIX = 24;
+
+/**
+ * The problem with one developer CIDR (direct access to the database port),
+ * or `undefined`: an IPv4 CIDR with the host bits clear, no wider than a /24.
+ */
+export function developerCidrProblem(cidr: string): string | undefined {
+  const parsed = parseCidr(cidr);
+  if (typeof parsed === "string") return parsed;
+  if (parsed.prefix === 0) {
+    return "opens the database port to the whole internet; give the developer's own address (/32)";
+  }
+  if (parsed.prefix < DEVELOPER_CIDR_MIN_PREFIX) {
+    return `is wider than a /${DEVELOPER_CIDR_MIN_PREFIX} (${2 ** (32 - parsed.prefix)} addresses); give each developer's own address (/32) or an office range of at most 256 addresses`;
+  }
+  return undefined;
+}
+
+/**
+ * The problem with a whole developer CIDR list, or `undefined`: together the
+ * ranges may cover at most 256 addresses, so many narrow ranges cannot add up
+ * to a wide one.
+ */
+export function developerCidrsProblem(cidrs: readonly string[]): string | undefined {
+  let total = 0;
+  for (const c of cidrs) {
+    const parsed = parseCidr(c);
+    if (typeof parsed !== "string") total += 2 ** (32 - parsed.prefix);
+  }
+  const max = 2 ** (32 - DEVELOPER_CIDR_MIN_PREFIX);
+  return total > max
+    ? `cover ${total} addresses together; developer access may cover at most ${max} (one /32 per developer)`
+    : undefined;
+}

@@ -9,8 +9,16 @@
 import { cidrContains, cidrOverlaps, mustParseCidr, parseCidr, type Cidr } from "../../modules/core/cidr";
 import { ConfigError } from "../../modules/core/core";
 import { planNetwork } from "../../modules/network/network";
-import { validateEnvironment } from "../../modules/compute/compute";
+import {
+  LAMBDA_ENIS_PER_SUBNET,
+  reservedConcurrencyProblem,
+  validateEnvironment,
+} from "../../modules/compute/compute";
+import { availabilityZoneProblem } from "../../modules/core/regions";
+import { awsNameProblem } from "../../modules/core/aws-names";
+import { capacityRangeProblem } from "../../modules/database/database";
 import type { EnvConfig } from "./schema";
+import { productionProblems } from "./production";
 
 /** One rule violation. */
 export interface Problem {
@@ -142,8 +150,22 @@ export function checkRules(env: EnvConfig): RuleResult {
     err("network", "(no subnets)", "needs at least one public or isolated subnet");
   }
   for (const s of subnets) {
-    if (!s.az.startsWith(env.region) || !/^[a-z]$/.test(s.az.slice(env.region.length))) {
-      err(`${s.path}.az`, s.az, `is not an availability zone of region ${env.region}`);
+    const problem = availabilityZoneProblem(s.az, env.region);
+    if (problem) err(`${s.path}.az`, s.az, problem);
+  }
+  // --- every subnet holds the network interfaces placed in it (AWS keeps 5 addresses per subnet)
+  for (const s of subnets) {
+    const enis =
+      (env.endpoints.subnetTier === s.tier ? env.endpoints.services.length : 0) +
+      (env.compute.subnetTier === s.tier ? LAMBDA_ENIS_PER_SUBNET : 0) +
+      (env.database.subnetTier === s.tier ? env.database.instanceCount : 0);
+    const usable = 2 ** (32 - s.cidr.prefix) - 5;
+    if (enis > usable) {
+      err(
+        `${s.path}.cidr`,
+        s.cidr.text,
+        `has ${usable} usable addresses but may need ${enis} (interface endpoints, the functions' network interfaces and database instances); use a larger subnet`,
+      );
     }
   }
   for (const tier of ["public", "isolated"] as const) {
@@ -234,6 +256,8 @@ export function checkRules(env: EnvConfig): RuleResult {
   }
   if (db.maxCapacity < 1)
     err("database.maxCapacity", db.maxCapacity, "must be at least 1 ACU (Aurora Serverless v2)");
+  const range = capacityRangeProblem(db.engineVersion, db.minCapacity, db.maxCapacity);
+  if (range) err(`database.${range.field}`, db[range.field], range.rule);
   if (db.secondsUntilAutoPause !== undefined && db.minCapacity !== 0) {
     err(
       "database.secondsUntilAutoPause",
@@ -245,45 +269,24 @@ export function checkRules(env: EnvConfig): RuleResult {
     warn("database.skipFinalSnapshot", true, "has no effect while deletionProtection is on");
   }
 
-  // --- identifiers: Aurora cluster/instance names, secret names, function name
+  // --- identifiers the file sets or derives (the synthesized stack is checked again for every name)
   const clusterId = `${env.project}-cluster`;
-  const lastInstance =
-    env.database.instanceCount > 1
-      ? `${env.project}-instance-${env.database.instanceCount}`
-      : `${env.project}-instance`;
-  for (const [path, id] of [
-    ["project", clusterId],
-    ["project", lastInstance],
-  ] as const) {
-    if (id.length > 63 || !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(id) || id.includes("--")) {
-      err(
-        path,
-        env.project,
-        `gives the Aurora identifier "${id}", which must be 1-63 letters, digits or single hyphens, starting with a letter`,
-      );
-    }
-  }
+  const clusterProblem = awsNameProblem("aws_rds_cluster.cluster_identifier", clusterId);
+  if (clusterProblem)
+    err("project", env.project, `gives the Aurora identifier "${clusterId}", which ${clusterProblem}`);
   const names = secretNames(env);
   for (const [path, name] of [
     ["secrets.databaseSecretName", names.database],
     ["secrets.appSecretName", names.app],
   ] as const) {
-    if (!/^[A-Za-z0-9/_+=.@-]{1,512}$/.test(name)) {
-      err(path, name, "must be 1-512 characters of letters, digits and /_+=.@-");
-    } else if (/-[A-Za-z0-9]{6}$/.test(name)) {
-      err(
-        path,
-        name,
-        "must not end with a hyphen and six characters (Secrets Manager appends such a suffix to ARNs)",
-      );
-    }
+    const problem = awsNameProblem("aws_secretsmanager_secret.name", name);
+    if (problem) err(path, name, problem);
   }
   if (names.database === names.app)
     err("secrets.appSecretName", names.app, "must differ from secrets.databaseSecretName");
   const fn = env.compute.functionName ?? `${env.project}-backend`;
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(fn)) {
-    err("compute.functionName", fn, "must be 1-64 letters, digits, hyphens or underscores");
-  }
+  const fnProblem = awsNameProblem("aws_lambda_function.function_name", fn);
+  if (fnProblem) err("compute.functionName", fn, fnProblem);
 
   // --- compute
   if (env.compute.provisionedConcurrency !== undefined && env.compute.reservedConcurrency !== undefined) {
@@ -295,27 +298,22 @@ export function checkRules(env: EnvConfig): RuleResult {
       );
     }
   }
-  if (env.compute.timeoutSeconds > 30) {
-    warn(
-      "compute.timeoutSeconds",
-      env.compute.timeoutSeconds,
-      "is longer than the HTTP API's 30 s integration timeout: API callers get 503 after 30 s while the function keeps running",
+  if (env.compute.reservedConcurrency !== undefined) {
+    const problem = reservedConcurrencyProblem(
+      env.compute.reservedConcurrency,
+      env.compute.accountConcurrency,
     );
+    if (problem) err("compute.reservedConcurrency", env.compute.reservedConcurrency, problem);
+  }
+  if (env.compute.provisionedConcurrency !== undefined) {
+    const problem = reservedConcurrencyProblem(
+      env.compute.provisionedConcurrency,
+      env.compute.accountConcurrency,
+    );
+    if (problem) err("compute.provisionedConcurrency", env.compute.provisionedConcurrency, problem);
   }
 
-  // --- security: developer access to the database port
-  env.security.developerCidrs.forEach((c, i) => {
-    const parsed = parseCidr(c);
-    if (typeof parsed !== "string" && parsed.prefix === 0) {
-      err(
-        `security.developerCidrs[${i}]`,
-        c,
-        "opens the database port to the whole internet; give a /32 (or a small office range)",
-      );
-    } else if (typeof parsed !== "string" && parsed.prefix < 24) {
-      warn(`security.developerCidrs[${i}]`, c, "is wider than a /24; prefer a /32 per developer");
-    }
-  });
+  // --- security: developer access to the database port (each CIDR is checked by the security module)
   if (env.security.developerCidrs.length > 0 && !env.database.publiclyAccessible) {
     warn(
       "security.developerCidrs",
@@ -324,46 +322,7 @@ export function checkRules(env: EnvConfig): RuleResult {
     );
   }
 
-  // --- production guardrails
-  if (env.production) {
-    if (db.publiclyAccessible)
-      err("database.publiclyAccessible", true, "must be false in a production environment");
-    if (env.security.developerCidrs.length > 0) {
-      err(
-        "security.developerCidrs",
-        env.security.developerCidrs,
-        "must be empty in a production environment",
-      );
-    }
-    if (!db.deletionProtection)
-      err("database.deletionProtection", false, "must be true in a production environment");
-    if (db.backupRetentionDays < 7) {
-      err(
-        "database.backupRetentionDays",
-        db.backupRetentionDays,
-        "must be at least 7 days in a production environment",
-      );
-    }
-    if (db.skipFinalSnapshot)
-      err("database.skipFinalSnapshot", true, "must be false in a production environment");
-    if (env.secrets.recoveryWindowDays === 0) {
-      err(
-        "secrets.recoveryWindowDays",
-        0,
-        "must be 7-30 days in a production environment (0 deletes secrets at once)",
-      );
-    }
-    if (!env.observability.alarmEmail) {
-      err(
-        "observability.alarmEmail",
-        undefined,
-        "must be set in a production environment (alarms need someone to tell)",
-      );
-    }
-    if (!env.network.flowLogs) err("network.flowLogs", false, "must be true in a production environment");
-    if (env.network.publicSubnets.length > 0 && env.network.mapPublicIpOnLaunch) {
-      err("network.mapPublicIpOnLaunch", true, "must be false in a production environment");
-    }
-  }
+  // --- production minimums (stacks/config/production.ts)
+  errors.push(...productionProblems(env));
   return { errors, warnings };
 }

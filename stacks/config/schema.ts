@@ -10,13 +10,27 @@
  */
 import { z } from "zod";
 import { parseCidr } from "../../modules/core/cidr";
-import { ConfigError } from "../../modules/core/core";
+import { ConfigError, validateName } from "../../modules/core/core";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../../modules/core/postgres";
 import { backendConfigSchema } from "../../modules/backend/backend";
+import { logRetentionSchema } from "../../modules/core/logs";
+import { AVAILABILITY_ZONES, availabilityZoneSchema, awsRegionSchema } from "../../modules/core/regions";
+import { TAG_LIMITS, tagKeyProblem, tagValueProblem } from "../../modules/core/aws-names";
+import { DEFAULT_ENGINE_VERSION, engineVersionProblem } from "../../modules/database/database";
+import {
+  endpointServiceProblem,
+  DEFAULT_ENDPOINT_SERVICES,
+  INTERFACE_ENDPOINT_SERVICES,
+} from "../../modules/endpoints/endpoints";
+import { developerCidrProblem, developerCidrsProblem } from "../../modules/security/security";
+import {
+  ACCOUNT_CONCURRENCY,
+  LAMBDA_RUNTIMES,
+  LAMBDA_RUNTIMES_CHECKED,
+  lambdaRuntimeProblem,
+} from "../../modules/compute/compute";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
 import { policySettingsSchema } from "./policy-settings";
-
-const NAME = /^[a-z][a-z0-9-]{0,38}[a-z0-9]$/;
 
 /** An IPv4 CIDR block with the host bits clear. */
 export const cidrSchema = z.string().superRefine((value, ctx) => {
@@ -24,9 +38,36 @@ export const cidrSchema = z.string().superRefine((value, ctx) => {
   if (typeof parsed === "string") ctx.addIssue({ code: "custom", message: parsed });
 });
 
-const azSchema = z
+const azSchema = availabilityZoneSchema.meta({ enum: [...AVAILABILITY_ZONES] });
+
+/** Turn a module's `xxxProblem(value)` validator into a zod refinement. */
+function problemOf<T>(problem: (value: T) => string | undefined) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const rule = problem(value);
+    if (rule) ctx.addIssue({ code: "custom", message: rule });
+  };
+}
+
+const runtimeSchema = z
   .string()
-  .regex(/^[a-z]{2}(-[a-z]+)+-\d[a-z]$/, "is not an availability zone name (e.g. ap-northeast-1a)");
+  .superRefine(problemOf((v: string) => lambdaRuntimeProblem(v)))
+  .meta({
+    // editors list the runtimes usable on the date the table was checked; synth checks today's date
+    enum: Object.keys(LAMBDA_RUNTIMES).filter(
+      (r) => !lambdaRuntimeProblem(r, new Date(LAMBDA_RUNTIMES_CHECKED)),
+    ),
+  })
+  .optional()
+  .describe("Lambda runtime. @default nodejs22.x");
+
+const tagsSchema = z
+  .record(
+    z.string().superRefine(problemOf(tagKeyProblem)).meta({ pattern: "^(?![aA][wW][sS]:).{1,128}$" }),
+    z.string().superRefine(problemOf(tagValueProblem)),
+  )
+  .refine((t) => Object.keys(t).length <= TAG_LIMITS.maxTags - 1, {
+    message: `must have at most ${TAG_LIMITS.maxTags - 1} tags (AWS allows ${TAG_LIMITS.maxTags} per resource; the modules add Name)`,
+  });
 
 const subnetSchema = z.strictObject({
   az: azSchema.describe("Availability zone, e.g. ap-northeast-1a."),
@@ -54,21 +95,7 @@ const intIn = (min: number, max: number) =>
     .min(min, `must be at least ${min}`)
     .max(max, `must be at most ${max}`);
 
-const retentionDays = z
-  .union(
-    [
-      1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
-    ].map((d) => z.literal(d)) as unknown as [
-      z.ZodLiteral<number>,
-      z.ZodLiteral<number>,
-      ...z.ZodLiteral<number>[],
-    ],
-    {
-      error:
-        "must be a CloudWatch Logs retention period (1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, ... days)",
-    },
-  )
-  .describe("CloudWatch Logs retention in days.");
+const retentionDays = logRetentionSchema.describe("CloudWatch Logs retention in days.");
 
 const acu = z
   .number()
@@ -84,7 +111,7 @@ const codeSchema = z.discriminatedUnion("type", [
     type: z.literal("asset"),
     path: z.string().min(1).describe("Directory or .zip file, relative to the environment file."),
     handler: z.string().min(1).optional(),
-    runtime: z.string().min(1).optional(),
+    runtime: runtimeSchema,
   }),
   z.strictObject({
     type: z.literal("s3"),
@@ -92,7 +119,7 @@ const codeSchema = z.discriminatedUnion("type", [
     key: z.string().min(1),
     objectVersion: z.string().optional(),
     handler: z.string().min(1).optional(),
-    runtime: z.string().min(1).optional(),
+    runtime: runtimeSchema,
   }),
   z.strictObject({
     type: z.literal("image"),
@@ -119,15 +146,18 @@ export const environmentSchema = z
       .describe("Environment name; also the stack name and the state key segment."),
     project: z
       .string()
-      .regex(NAME, "must be 2-40 lower-case letters, digits or hyphens, starting with a letter")
+      .superRefine(refineWith(validateName))
+      .meta({ pattern: "^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$" })
       .default("hr-chatbot")
       .describe("Resource name prefix."),
-    production: z.boolean().default(false).describe("Production guardrails apply when true."),
-    region: z
-      .string()
-      .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "is not an AWS region name (e.g. ap-northeast-1)")
-      .describe("AWS region of every resource."),
-    tags: z.record(z.string().min(1), z.string()).default({}).describe("Tags on every taggable resource."),
+    production: z
+      .boolean()
+      .default(false)
+      .describe(
+        "Production guardrails apply when true. Environments named prod, prod-*, production or production-* are production whatever this says.",
+      ),
+    region: awsRegionSchema.describe("AWS region of every resource."),
+    tags: tagsSchema.default({}).describe("Tags on every taggable resource."),
     backend: backendConfigSchema.describe("Where Terraform keeps this environment's state."),
     network: z.strictObject({
       vpcCidr: cidrSchema.describe("VPC IPv4 range."),
@@ -152,7 +182,8 @@ export const environmentSchema = z
     security: z
       .strictObject({
         developerCidrs: z
-          .array(cidrSchema)
+          .array(z.string().superRefine(problemOf(developerCidrProblem)))
+          .superRefine(problemOf(developerCidrsProblem))
           .default([])
           .describe("CIDRs that may reach the database port directly (development only)."),
       })
@@ -161,13 +192,16 @@ export const environmentSchema = z
       subnetTier: tierSchema.describe("Subnet tier of the DB subnet group."),
       engineVersion: z
         .string()
-        .regex(/^\d+\.\d+$/, "must look like 17.6")
-        .default("17.6"),
+        .superRefine(problemOf(engineVersionProblem))
+        .default(DEFAULT_ENGINE_VERSION)
+        .describe("Aurora PostgreSQL version major.minor with Serverless v2 support."),
       databaseName: z
         .string()
         .superRefine(refineWith(validatePostgresIdentifier))
-        .default("hr_chatbot")
-        .describe("Initial database: a PostgreSQL identifier, not a reserved word."),
+        .optional()
+        .describe(
+          'Initial database: a PostgreSQL identifier, not a reserved word. @default "app" (the database module\'s default)',
+        ),
       masterUsername: z
         .string()
         .superRefine(refineWith(validatePostgresUsername))
@@ -204,8 +238,14 @@ export const environmentSchema = z
     endpoints: z.strictObject({
       subnetTier: tierSchema.describe("Subnet tier the interface endpoints live in."),
       services: z
-        .array(z.string().regex(/^[a-z0-9][a-z0-9.-]*$/, "is not an AWS service endpoint name"))
-        .default(["secretsmanager", "bedrock-runtime"]),
+        .array(
+          z
+            .string()
+            .superRefine(problemOf(endpointServiceProblem))
+            .meta({ enum: [...INTERFACE_ENDPOINT_SERVICES] }),
+        )
+        .default([...DEFAULT_ENDPOINT_SERVICES])
+        .describe("Services with an interface endpoint (short names such as secretsmanager)."),
     }),
     compute: z.strictObject({
       functionName: z.string().optional().describe("@default <project>-backend"),
@@ -218,8 +258,15 @@ export const environmentSchema = z
       embeddingModelId: z.string().min(1).default("cohere.embed-v4:0"),
       environment: z.record(z.string(), z.string()).default({}).describe("Extra environment variables."),
       logRetentionDays: retentionDays.default(30),
-      reservedConcurrency: z.number().int().min(0).optional(),
-      provisionedConcurrency: z.number().int().min(1).optional(),
+      reservedConcurrency: intIn(0, 1_000_000).optional().describe("Reserved concurrent executions."),
+      provisionedConcurrency: intIn(1, 1_000_000)
+        .optional()
+        .describe("Provisioned concurrency on the alias live."),
+      accountConcurrency: intIn(ACCOUNT_CONCURRENCY.defaultQuota, 1_000_000)
+        .default(ACCOUNT_CONCURRENCY.defaultQuota)
+        .describe(
+          "The account's concurrent executions quota in the region (Service Quotas); bounds reservedConcurrency.",
+        ),
       tracing: z.enum(["Active", "PassThrough"]).default("PassThrough"),
       logFormat: z.enum(["JSON", "Text"]).default("JSON"),
     }),
@@ -228,7 +275,15 @@ export const environmentSchema = z
         burstLimit: intIn(1, 10000).default(100),
         rateLimit: intIn(1, 10000).default(50),
         logRetentionDays: retentionDays.default(30),
-        corsAllowOrigins: z.array(z.string().min(1)).default([]),
+        corsAllowOrigins: z
+          .array(
+            z.string().regex(/^(\*|https?:\/\/[A-Za-z0-9.*-]+(:\d{1,5})?)$/, {
+              error:
+                'must be "*" or an origin such as https://app.example.com (scheme, host and optional port, no path)',
+            }),
+          )
+          .default([])
+          .describe("CORS allowed origins of the HTTP API; none turns CORS off."),
       })
       .default({ burstLimit: 100, rateLimit: 50, logRetentionDays: 30, corsAllowOrigins: [] }),
     observability: observabilityConfigSchema

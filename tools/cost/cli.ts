@@ -30,8 +30,8 @@ const NUMBER_FLAGS: Readonly<Record<string, keyof CostAssumptions>> = {
 
 const HELP = `Usage: npm run cost [-- <env>...] [flags]
 
-Monthly cost estimate of each environment file in stacks/environments/
-(all of them when no environment is named).
+Monthly cost estimate of each environment file in ENVIRONMENTS_DIR (when set)
+or stacks/environments/ (all of them when no environment is named).
 
 Usage assumptions:
   --requests N        API requests per month (default 100000)
@@ -49,7 +49,7 @@ Usage assumptions:
 Prices:
   --price KEY=USD     replace one unit price (repeatable); keys: ${PRICE_KEYS.join(", ")}
 Other:
-  --dir DIR           folder of the environment files (default stacks/environments)
+  --dir DIR           folder of the environment files (default ENVIRONMENTS_DIR, else stacks/environments)
   --no-scale-to-zero  leave out the scale-to-zero comparison
   --help              this text
 `;
@@ -69,7 +69,7 @@ export function parseCostArgs(argv: string[]): {
     options: {
       ...Object.fromEntries(Object.keys(NUMBER_FLAGS).map((f) => [f, { type: "string" as const }])),
       price: { type: "string", multiple: true },
-      dir: { type: "string", default: DEFAULT_ENVIRONMENTS_DIR },
+      dir: { type: "string", default: process.env.ENVIRONMENTS_DIR ?? DEFAULT_ENVIRONMENTS_DIR },
       "no-scale-to-zero": { type: "boolean", default: false },
       help: { type: "boolean", default: false },
     },

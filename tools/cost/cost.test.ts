@@ -234,6 +234,18 @@ describe("command line", () => {
     expect(args.prices).toEqual({ "aurora.acuHour": 0.12 });
   });
 
+  it("reads the folder ENVIRONMENTS_DIR names, as synth does; --dir wins", () => {
+    const saved = process.env.ENVIRONMENTS_DIR;
+    process.env.ENVIRONMENTS_DIR = "/somewhere/envs";
+    try {
+      expect(parseCostArgs([]).dir).toBe("/somewhere/envs");
+      expect(parseCostArgs(["--dir", "/other"]).dir).toBe("/other");
+    } finally {
+      if (saved === undefined) delete process.env.ENVIRONMENTS_DIR;
+      else process.env.ENVIRONMENTS_DIR = saved;
+    }
+  });
+
   it.each([
     [["--requests", "lots"], '--requests "lots" must be a number'],
     [["--active-hours", "30"], "activeHoursPerDay=30 must be at most 24"],

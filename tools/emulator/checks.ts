@@ -51,6 +51,7 @@ import {
   ListRolesCommand,
 } from "@aws-sdk/client-iam";
 import { planNetwork } from "../../modules/network/network";
+import { DEFAULT_DATABASE_NAME } from "../../modules/database/database";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { secretNames } from "../../stacks/config/rules";
 import { FAKE_CREDENTIALS } from "./moto";
@@ -406,7 +407,7 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     c.eq(
       "cluster database, user, port",
       [cl.DatabaseName, cl.MasterUsername, cl.Port],
-      [d.databaseName, d.masterUsername, 5432],
+      [d.databaseName ?? DEFAULT_DATABASE_NAME, d.masterUsername, 5432],
     );
     c.eq(
       "cluster deletion protection, backups, encryption",
@@ -466,7 +467,12 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
         c.eq(
           `secret ${name} connection details`,
           [parsed.host, parsed.port, parsed.database, parsed.username],
-          [clusterEndpoint, 5432, env.database.databaseName, env.database.masterUsername],
+          [
+            clusterEndpoint,
+            5432,
+            env.database.databaseName ?? DEFAULT_DATABASE_NAME,
+            env.database.masterUsername,
+          ],
         );
         c.that(
           `secret ${name} password`,

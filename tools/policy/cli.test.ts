@@ -15,19 +15,41 @@ async function cli(...argv: string[]) {
 
 describe("policy CLI", () => {
   let dir: string;
-  let publicDbPlan: string;
+  let openDbPlan: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), "policy-cli-"));
     const plan = JSON.parse(readFileSync(samplePlan, "utf8")) as {
       resource_changes: { address: string; change: { after: Record<string, unknown> } }[];
     };
     plan.resource_changes.find(
-      (c) => c.address === "aws_rds_cluster_instance.instance",
-    )!.change.after.publicly_accessible = true;
-    publicDbPlan = join(dir, "public-db.json");
-    writeFileSync(publicDbPlan, JSON.stringify(plan));
+      (c) => c.address === "aws_vpc_security_group_ingress_rule.db-vpc",
+    )!.change.after.cidr_ipv4 = "0.0.0.0/0";
+    openDbPlan = join(dir, "open-db.json");
+    writeFileSync(openDbPlan, JSON.stringify(plan));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("refuses a plan of one environment reviewed against another's file (exit 2)", async () => {
+    const plan = JSON.parse(readFileSync(samplePlan, "utf8")) as {
+      resource_changes: { change: { after: Record<string, unknown> } }[];
+    };
+    for (const c of plan.resource_changes) {
+      if (c.change.after && "tags" in c.change.after) c.change.after.tags = { Environment: "prod" };
+    }
+    (plan as unknown as { configuration: unknown }).configuration = {};
+    const prodPlan = join(dir, "prod-plan.json");
+    writeFileSync(prodPlan, JSON.stringify(plan));
+    const devEnv = join(dir, "dev-env.json");
+    writeFileSync(devEnv, JSON.stringify({ name: "dev", tags: { Environment: "dev" } }));
+    const r = await cli(prodPlan, "--env-file", devEnv);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(
+      `${prodPlan}: the plan is of environment prod, but the environment file is of "dev"; review each plan with its own environment file`,
+    );
+    const prodEnv = join(dir, "prod-env.json");
+    writeFileSync(prodEnv, JSON.stringify({ name: "prod", tags: { Environment: "prod" } }));
+    expect((await cli(prodPlan, "--env-file", prodEnv)).code).not.toBe(2);
+  });
 
   it("passes the sample plan (exit 0)", async () => {
     const r = await cli(samplePlan);
@@ -36,45 +58,44 @@ describe("policy CLI", () => {
     expect(r.out).toMatch(/Result: PASS/);
   });
 
-  it("fails a plan with a public database (exit 1)", async () => {
-    const r = await cli(publicDbPlan);
+  it("fails a plan with the database port open to the world (exit 1)", async () => {
+    const r = await cli(openDbPlan);
     expect(r.code).toBe(1);
-    expect(r.out).toContain("CRITICAL HRC-DB-001  aws_rds_cluster_instance.instance");
+    expect(r.out).toContain("CRITICAL HRC-NET-001  aws_vpc_security_group_ingress_rule.db-vpc");
   });
 
-  it("reads the environment file: public database allowed in dev, exceptions reported as excepted", async () => {
+  it("reads the environment file: intended ingress allowed, exceptions reported as excepted", async () => {
     const env = join(dir, "dev.json");
     writeFileSync(
       env,
       JSON.stringify({
         name: "dev",
         production: false,
-        database: { publiclyAccessible: true },
         tags: { Project: "x" },
+        policy: { allowedIngress: [{ port: 5432, cidr: "0.0.0.0/0", reason: "a public demo database" }] },
       }),
     );
-    const allowed = await cli(publicDbPlan, "--env-file", env);
+    const allowed = await cli(openDbPlan, "--env-file", env);
     expect(allowed.code).toBe(0);
-    expect(allowed.out).toContain("publicly accessible, allowed for environment dev");
+    expect(allowed.out).toContain("port 5432/tcp from 0.0.0.0/0 is in the allowed ingress");
 
     const prod = join(dir, "prod.json");
     writeFileSync(
       prod,
       JSON.stringify({
-        name: "prod",
-        production: true,
+        name: "staging",
         policy: {
           exceptions: [
             {
-              rule: "HRC-DB-001",
-              address: "aws_rds_cluster_instance.instance",
+              rule: "HRC-NET-001",
+              address: "aws_vpc_security_group_ingress_rule.db-vpc",
               reason: "temporary, for a migration",
             },
           ],
         },
       }),
     );
-    const excepted = await cli(publicDbPlan, "--env-file", prod);
+    const excepted = await cli(openDbPlan, "--env-file", prod);
     expect(excepted.code).toBe(0);
     expect(excepted.out).toContain("excepted (temporary, for a migration)");
   });
@@ -92,10 +113,10 @@ describe("policy CLI", () => {
   });
 
   it("prints JSON with --json", async () => {
-    const r = await cli(publicDbPlan, "--json");
+    const r = await cli(openDbPlan, "--json");
     const parsed = JSON.parse(r.out) as { ok: boolean; result: { failed: { rule: string }[] } }[];
     expect(parsed[0].ok).toBe(false);
-    expect(parsed[0].result.failed.map((f) => f.rule)).toEqual(["HRC-DB-001"]);
+    expect(parsed[0].result.failed.map((f) => f.rule)).toEqual(["HRC-NET-001"]);
   });
 
   it("exits 2 on bad usage or input", async () => {
@@ -107,7 +128,7 @@ describe("policy CLI", () => {
     const bad = join(dir, "bad.json");
     writeFileSync(
       bad,
-      JSON.stringify({ name: "dev", policy: { exceptions: [{ rule: "HRC-DB-001", reason: "tbd" }] } }),
+      JSON.stringify({ name: "dev", policy: { exceptions: [{ rule: "HRC-NET-001", reason: "tbd" }] } }),
     );
     const r = await cli(samplePlan, "--env-file", bad);
     expect(r.code).toBe(2);

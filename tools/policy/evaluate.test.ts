@@ -13,9 +13,15 @@ import {
   policySettingsSchema,
 } from "./schema";
 
-/** A plan with one critical finding (public DB), one medium (missing tag) and one high (bucket replaced). */
+/** A plan with one critical finding (world-open SSH), one medium (missing tag) and one high (bucket replaced). */
 const mixed = plan([
-  change("aws_rds_cluster_instance", "instance", { publicly_accessible: true, tags_all: { Project: "p" } }),
+  change("aws_security_group", "sg", { name: "app", ingress: [], tags_all: { Project: "p" } }),
+  change("aws_vpc_security_group_ingress_rule", "ssh", {
+    cidr_ipv4: "0.0.0.0/0",
+    from_port: 22,
+    to_port: 22,
+    ip_protocol: "tcp",
+  }),
   change(
     "aws_s3_bucket",
     "logs",
@@ -46,20 +52,22 @@ describe("evaluatePlan", () => {
     expect(r.ok).toBe(false);
     expect(r.failOn).toBe("high");
     expect(r.failed.map((f) => [f.rule, f.address])).toEqual([
-      ["HRC-DB-001", "aws_rds_cluster_instance.instance"],
+      ["HRC-NET-001", "aws_vpc_security_group_ingress_rule.ssh"],
       ["HRC-CHG-001", "aws_s3_bucket.logs"],
     ]);
     expect(r.warnings.map((f) => f.rule)).toEqual(["HRC-TAG-001", "HRC-TAG-001"]);
     expect(r.passedRules).toEqual(
-      RULES.map((rule) => rule.id).filter((id) => !["HRC-DB-001", "HRC-CHG-001", "HRC-TAG-001"].includes(id)),
+      RULES.map((rule) => rule.id).filter(
+        (id) => !["HRC-NET-001", "HRC-CHG-001", "HRC-TAG-001"].includes(id),
+      ),
     );
-    expect(r.resourceCount).toBe(5);
+    expect(r.resourceCount).toBe(6);
   });
 
   it("fails on medium findings when failOn is medium, and passes when only warnings remain", () => {
     expect(evaluatePlan(mixed, ctx, { failOn: "medium" }).failed).toHaveLength(4);
     expect(evaluatePlan(mixed, ctx, { failOn: "critical" }).failed.map((f) => f.rule)).toEqual([
-      "HRC-DB-001",
+      "HRC-NET-001",
     ]);
   });
 
@@ -68,21 +76,21 @@ describe("evaluatePlan", () => {
       ...ctx,
       exceptions: [
         {
-          rule: "HRC-DB-001",
-          address: "aws_rds_cluster_instance.instance",
-          reason: "dev database reached from the office",
+          rule: "HRC-NET-001",
+          address: "aws_vpc_security_group_ingress_rule.ssh",
+          reason: "bastion reached from anywhere during the migration",
         },
         { rule: "HRC-CHG-001", reason: "log bucket is recreated by design, nothing in it is kept" },
-        { rule: "HRC-NET-001", reason: "no longer needed but kept for the demo" },
+        { rule: "HRC-NET-002", reason: "no longer needed but kept for the demo" },
       ],
     });
     expect(r.ok).toBe(true);
     expect(r.failed).toEqual([]);
     expect(r.excepted.map((f) => [f.rule, f.status, f.exception?.reason])).toEqual([
-      ["HRC-DB-001", "excepted", "dev database reached from the office"],
+      ["HRC-NET-001", "excepted", "bastion reached from anywhere during the migration"],
       ["HRC-CHG-001", "excepted", "log bucket is recreated by design, nothing in it is kept"],
     ]);
-    expect(r.unusedExceptions.map((e) => e.rule)).toEqual(["HRC-NET-001"]);
+    expect(r.unusedExceptions.map((e) => e.rule)).toEqual(["HRC-NET-002"]);
     expect(
       exceptionMatches(
         { rule: "HRC-S3-001", address: "aws_s3_bucket.logs", reason: "0123456789" },
@@ -107,7 +115,7 @@ describe("evaluatePlan", () => {
         `is not a policy rule id (known: ${RULES.map((r) => r.id).join(", ")})`,
       ),
     );
-    expect(bad([{ rule: "HRC-DB-001", reason: "ok" }])).toThrow(
+    expect(bad([{ rule: "HRC-NET-001", reason: "ok" }])).toThrow(
       'policy.exceptions[0].reason "ok" must say why (at least 10 characters)',
     );
   });
@@ -139,12 +147,12 @@ describe("formatReport", () => {
         exceptions: [{ rule: "HRC-CHG-001", reason: "log bucket is recreated by design" }],
       }),
     );
-    expect(text).toContain("Policy review: environment dev, 5 resource changes, failing on high and above");
+    expect(text).toContain("Policy review: environment dev, 6 resource changes, failing on high and above");
     expect(text).toContain(
-      "FAILED (1):\n  CRITICAL HRC-DB-001  aws_rds_cluster_instance.instance\n      publicly_accessible is true",
+      "FAILED (1):\n  CRITICAL HRC-NET-001  aws_vpc_security_group_ingress_rule.ssh\n      allows port 22/tcp from 0.0.0.0/0",
     );
     expect(text).toContain(
-      "Warnings (2):\n  MEDIUM   HRC-TAG-001  2 resources: aws_rds_cluster_instance.instance, aws_s3_bucket.logs\n" +
+      "Warnings (2):\n  MEDIUM   HRC-TAG-001  2 resources: aws_security_group.sg, aws_s3_bucket.logs\n" +
         "      missing required tag Owner (has Project)",
     );
     expect(text).toContain("Excepted (1):\n  HIGH     HRC-CHG-001  aws_s3_bucket.logs");
@@ -153,12 +161,22 @@ describe("formatReport", () => {
   });
 
   it("says PASS and shows notes", () => {
-    const p = plan([change("aws_rds_cluster_instance", "i", { publicly_accessible: true })]);
+    const p = plan([
+      change("aws_vpc_security_group_ingress_rule", "i", {
+        cidr_ipv4: "203.0.113.10/32",
+        from_port: 5432,
+        to_port: 5432,
+        ip_protocol: "tcp",
+      }),
+    ]);
     const text = formatReport(
-      evaluatePlan(p, defaultContext({ environment: "dev", allowPublicDatabase: true })),
+      evaluatePlan(
+        p,
+        defaultContext({ environment: "dev", allowedIngress: [{ port: 5432, cidr: "203.0.113.10/32" }] }),
+      ),
     );
     expect(text).toContain(
-      "Allowed by the environment:\n  HRC-DB-001  aws_rds_cluster_instance.i: publicly accessible, allowed for environment dev",
+      "Allowed by the environment:\n  HRC-NET-002  aws_vpc_security_group_ingress_rule.i: port 5432/tcp from 203.0.113.10/32 is in the allowed ingress",
     );
     expect(text).toMatch(/Result: PASS \(0 warning\(s\), 0 excepted\)$/);
   });
@@ -173,7 +191,7 @@ describe("environment settings", () => {
       security: { developerCidrs: ["203.0.113.10/32", 42] },
       tags: { Project: "hr-chatbot", Environment: "dev" },
       policy: {
-        exceptions: [{ rule: "HRC-ENC-002", reason: "dev secrets use the AWS managed key" }],
+        exceptions: [{ rule: "HRC-TAG-001", reason: "dev resources carry no Owner tag yet" }],
         requiredTags: ["Owner"],
         allowedIngress: [{ port: 443, cidr: "0.0.0.0/0", reason: "public HTTPS listener" }],
       },
@@ -181,19 +199,17 @@ describe("environment settings", () => {
     expect(contextFromEnvironment(env)).toEqual({
       environment: "dev",
       production: false,
-      allowPublicDatabase: true,
       allowedIngress: [
         { port: 5432, cidr: "203.0.113.10/32" },
         { port: 443, cidr: "0.0.0.0/0" },
       ],
       requiredTags: ["Project", "Environment", "Owner"],
-      exceptions: [{ rule: "HRC-ENC-002", reason: "dev secrets use the AWS managed key" }],
+      exceptions: [{ rule: "HRC-TAG-001", reason: "dev resources carry no Owner tag yet" }],
     });
-    expect(contextFromEnvironment({ name: "prod" })).toMatchObject({
-      production: true,
-      allowPublicDatabase: false,
-    });
-    expect(contextFromEnvironment({ name: "prod", production: false }).production).toBe(false);
+    expect(contextFromEnvironment({ name: "prod" })).toMatchObject({ production: true });
+    // production is decided by the name as well as the flag, as synth decides it
+    expect(contextFromEnvironment({ name: "prod", production: false }).production).toBe(true);
+    expect(contextFromEnvironment({ name: "staging", production: true }).production).toBe(true);
     expect(contextFromEnvironment(undefined)).toEqual(defaultContext());
     expect(
       contextFromEnvironment({ database: { port: 6543 }, security: { developerCidrs: ["198.51.100.1/32"] } })

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { extname, resolve } from "node:path";
 import { defaultCheckovBin, formatCheckovReport, runCheckov, type CheckovResult } from "./checkov";
 import { evaluatePlan, formatReport, type PolicyResult } from "./evaluate";
+import { PlanView } from "./plan";
 import { contextFromEnvironment, policySettingsOf } from "./schema";
 import type { PolicyContext, Severity } from "./types";
 
@@ -69,13 +70,54 @@ export interface Review {
 }
 
 /**
+ * The `Environment` tag values a plan's resources carry (their own tags and
+ * the provider's default tags): the environments the plan belongs to.
+ */
+export function planEnvironments(plan: unknown): string[] {
+  const view = PlanView.parse(plan);
+  const found = new Set<string>();
+  const add = (tags: unknown) => {
+    if (
+      tags !== null &&
+      typeof tags === "object" &&
+      typeof (tags as Record<string, unknown>).Environment === "string"
+    )
+      found.add((tags as Record<string, string>).Environment);
+  };
+  for (const r of view.all()) {
+    add(view.defaultTags(r));
+    add(r.get("tags"));
+  }
+  return [...found].sort();
+}
+
+/**
+ * Refuse to review a plan against another environment's file: the plan's
+ * `Environment` tags must be the `tags.Environment` the file puts on every
+ * resource. Files without that tag and plans without it are not checked.
+ */
+export function checkPlanMatchesEnvironment(planPath: string, plan: unknown, environment: unknown): void {
+  if (environment === null || typeof environment !== "object") return;
+  const env = environment as { name?: unknown; tags?: Record<string, unknown> };
+  const expected = env.tags?.Environment;
+  if (typeof expected !== "string") return;
+  const found = planEnvironments(plan);
+  if (found.length > 0 && !found.includes(expected)) {
+    throw new Error(
+      `${planPath}: the plan is of environment ${found.join(", ")}, but the environment file is of "${expected}"; review each plan with its own environment file`,
+    );
+  }
+}
+
+/**
  * Review one plan JSON (`terraform show -json plan.tfplan` output): run the
  * policy rules and optionally checkov. Throws PlanFormatError / ConfigError /
- * CheckovError for bad input; a failing review is `ok: false`, not an exception.
+ * CheckovError for bad input (and an Error for a plan of another environment); a failing review is `ok: false`, not an exception.
  */
 export function reviewPlanFile(planPath: string, options: ReviewOptions = {}): Review {
   const plan: unknown = JSON.parse(readFileSync(planPath, "utf8"));
   const settings = policySettingsOf(options.environment ?? {});
+  if (options.environment !== undefined) checkPlanMatchesEnvironment(planPath, plan, options.environment);
   const context = options.context ?? contextFromEnvironment(options.environment ?? {});
   const failOn = options.failOn ?? settings.failOn ?? "high";
   const result = evaluatePlan(plan, context, { failOn });

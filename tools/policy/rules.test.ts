@@ -1,12 +1,12 @@
 import { change, lit, plan, tpl, type ChangeSpec, type PlanOptions } from "./fixtures/builders";
+import { PRODUCTION_UNWAIVABLE_RULES } from "../../stacks/config/production";
 import { PlanView } from "./plan";
+import { RULES } from "./rules";
 import {
   apiStageAccessLogs,
   bucketEncrypted,
   bucketPublicAccessBlocked,
   bucketVersioned,
-  databaseEncrypted,
-  databaseNotPublic,
   endpointPrivateDns,
   lambdaLogGroup,
   noBroadManagedPolicies,
@@ -14,7 +14,6 @@ import {
   noWildcardPolicies,
   noWorldIngress,
   requiredTags,
-  secretsUseCustomerKey,
   statefulChangeReview,
 } from "./rules";
 import { defaultContext } from "./schema";
@@ -29,118 +28,6 @@ function run(rule: Rule, changes: ChangeSpec[], ctx: Partial<PolicyContext> = {}
   }
   return { findings, notes: view.notes, messages: findings.map((f) => `${f.address}: ${f.message}`) };
 }
-
-describe("HRC-DB-001 database not publicly accessible", () => {
-  const instance = (after: Record<string, unknown>, extra: Partial<ChangeSpec> = {}) =>
-    change("aws_rds_cluster_instance", "instance", { identifier: "hr-chatbot-instance", ...after }, extra);
-
-  it("fails a public instance when the environment does not allow it", () => {
-    const { messages } = run(databaseNotPublic, [instance({ publicly_accessible: true })]);
-    expect(messages).toEqual([
-      "aws_rds_cluster_instance.instance: publicly_accessible is true but environment unknown does not allow a " +
-        "public database (database.publiclyAccessible); set publicly_accessible = false",
-    ]);
-  });
-
-  it("passes a private instance", () => {
-    expect(run(databaseNotPublic, [instance({ publicly_accessible: false })]).findings).toEqual([]);
-  });
-
-  it("allows a public instance in a development environment that says so, with a note", () => {
-    const r = run(databaseNotPublic, [instance({ publicly_accessible: true })], {
-      environment: "dev",
-      allowPublicDatabase: true,
-    });
-    expect(r.findings).toEqual([]);
-    expect(r.notes).toEqual([
-      {
-        rule: "HRC-DB-001",
-        address: "aws_rds_cluster_instance.instance",
-        message: "publicly accessible, allowed for environment dev",
-        kind: "info",
-      },
-    ]);
-  });
-
-  it("never allows a public instance in production", () => {
-    const r = run(databaseNotPublic, [instance({ publicly_accessible: true })], {
-      production: true,
-      allowPublicDatabase: true,
-    });
-    expect(r.messages).toEqual([
-      "aws_rds_cluster_instance.instance: publicly_accessible is true; production databases are never public",
-    ]);
-  });
-
-  it("fails an instance that leaves publicly_accessible to AWS, and checks aws_db_instance too", () => {
-    const r = run(databaseNotPublic, [
-      instance({}, { unknown: { publicly_accessible: true } }),
-      change("aws_db_instance", "legacy", { publicly_accessible: true }),
-    ]);
-    expect(r.messages[0]).toMatch(/^aws_rds_cluster_instance.instance: publicly_accessible is not set/);
-    expect(r.messages[1]).toMatch(/^aws_db_instance.legacy: publicly_accessible is true/);
-  });
-
-  it("notes a value that depends on something unknown instead of guessing", () => {
-    const r = run(databaseNotPublic, [
-      instance(
-        {},
-        { unknown: { publicly_accessible: true }, config: { publicly_accessible: tpl("${var.public}") } },
-      ),
-    ]);
-    expect(r.findings).toEqual([]);
-    expect(r.notes[0].message).toBe(
-      "publicly_accessible depends on var.public, known only after apply; not checked",
-    );
-  });
-
-  it("ignores instances being deleted", () => {
-    const r = run(databaseNotPublic, [
-      instance({ publicly_accessible: true }, { actions: ["delete"], after: null }),
-    ]);
-    expect(r.findings).toEqual([]);
-  });
-});
-
-describe("HRC-ENC-001 database storage encrypted", () => {
-  it("fails an unencrypted cluster and one that leaves encryption unset", () => {
-    const r = run(databaseEncrypted, [
-      change("aws_rds_cluster", "a", { storage_encrypted: false }),
-      change("aws_rds_cluster", "b", {}, { unknown: { storage_encrypted: true } }),
-    ]);
-    expect(r.messages).toEqual([
-      "aws_rds_cluster.a: storage_encrypted is false; set it to true",
-      "aws_rds_cluster.b: storage_encrypted is not set (the RDS default is unencrypted); set it to true",
-    ]);
-  });
-
-  it("passes an encrypted cluster", () => {
-    expect(
-      run(databaseEncrypted, [change("aws_rds_cluster", "a", { storage_encrypted: true })]).findings,
-    ).toEqual([]);
-  });
-});
-
-describe("HRC-ENC-002 production secrets use a customer key", () => {
-  const secret = change("aws_secretsmanager_secret", "db", { name: "hr-chatbot/database", kms_key_id: null });
-
-  it("fails a production secret on the AWS managed key", () => {
-    expect(run(secretsUseCustomerKey, [secret], { production: true }).messages).toEqual([
-      "aws_secretsmanager_secret.db: kms_key_id is not set, so the secret uses the AWS managed key aws/secretsmanager",
-    ]);
-  });
-
-  it("passes a secret whose key is a key created in the same plan, and any secret outside production", () => {
-    const withKey = change(
-      "aws_secretsmanager_secret",
-      "db",
-      { name: "hr-chatbot/database" },
-      { unknown: { kms_key_id: true }, config: { kms_key_id: tpl("${aws_kms_key.key.arn}") } },
-    );
-    expect(run(secretsUseCustomerKey, [withKey], { production: true }).findings).toEqual([]);
-    expect(run(secretsUseCustomerKey, [secret]).findings).toEqual([]);
-  });
-});
 
 describe("HRC-NET-001 / HRC-NET-002 ingress", () => {
   const rule = (name: string, after: Record<string, unknown>, extra: Partial<ChangeSpec> = {}) =>
@@ -750,5 +637,12 @@ describe("HRC-CHG-001 stateful replacement and deletion", () => {
       change("aws_s3_bucket", "state", {}, { actions: ["no-op"] }),
     ]);
     expect(r.findings).toEqual([]);
+  });
+});
+
+describe("production and the policy agree", () => {
+  it("a production environment may not waive exactly the critical rules", () => {
+    const critical = RULES.filter((r) => r.severity === "critical").map((r) => r.id);
+    expect([...PRODUCTION_UNWAIVABLE_RULES].sort()).toEqual(critical.sort());
   });
 });

@@ -8,6 +8,7 @@
 import type { z } from "zod";
 import { ConfigError } from "../../modules/core";
 import { policySettingsSchema, type PolicySettings } from "../../stacks/config/policy-settings";
+import { isProductionName } from "../../stacks/config/production";
 import type { PolicyContext } from "./types";
 
 export {
@@ -81,8 +82,7 @@ export function contextFromEnvironment(env: unknown): PolicyContext {
   const tagKeys = tags !== null && typeof tags === "object" && !Array.isArray(tags) ? Object.keys(tags) : [];
   return {
     environment,
-    production: typeof production === "boolean" ? production : /^prod/.test(environment),
-    allowPublicDatabase: get(env, "database", "publiclyAccessible") === true,
+    production: production === true || isProductionName(environment),
     allowedIngress: [
       ...(Array.isArray(developerCidrs) ? developerCidrs : [])
         .filter((c): c is string => typeof c === "string")
@@ -99,7 +99,6 @@ export function defaultContext(overrides: Partial<PolicyContext> = {}): PolicyCo
   return {
     environment: "unknown",
     production: false,
-    allowPublicDatabase: false,
     allowedIngress: [],
     requiredTags: [],
     exceptions: [],

@@ -22,7 +22,7 @@ export interface AllowedIngress {
 
 /** A decision to accept a finding: recorded in the environment file with its reason. */
 export interface PolicyException {
-  /** Rule id, e.g. `HRC-DB-001`. */
+  /** Rule id, e.g. `HRC-NET-001`. */
   readonly rule: string;
   /**
    * Resource address the exception applies to (`aws_rds_cluster_instance.instance`; an address
@@ -40,8 +40,6 @@ export interface PolicyContext {
   readonly environment: string;
   /** Production environments get the strictest reading of every rule. */
   readonly production: boolean;
-  /** The environment deliberately makes its database publicly accessible (never honoured in production). */
-  readonly allowPublicDatabase: boolean;
   /** Ingress from outside private address space that is intended. */
   readonly allowedIngress: readonly AllowedIngress[];
   /** Tag keys every taggable resource must carry (after provider default tags are merged). */

@@ -3,7 +3,6 @@
  */
 import type { Rule } from "../types";
 import { statefulChangeReview } from "./changes";
-import { databaseEncrypted, databaseNotPublic, secretsUseCustomerKey } from "./database";
 import { noBroadManagedPolicies, noWildcardPolicies } from "./iam";
 import { apiStageAccessLogs, lambdaLogGroup } from "./logging";
 import { endpointPrivateDns, noUnlistedPublicIngress, noWorldIngress } from "./network";
@@ -11,7 +10,6 @@ import { bucketEncrypted, bucketPublicAccessBlocked, bucketVersioned } from "./s
 import { requiredTags } from "./tags";
 
 export { statefulChangeReview, STATEFUL_TYPES } from "./changes";
-export { databaseEncrypted, databaseNotPublic, secretsUseCustomerKey } from "./database";
 export { noBroadManagedPolicies, noWildcardPolicies, SENSITIVE_SERVICES } from "./iam";
 export { apiStageAccessLogs, lambdaLogGroup } from "./logging";
 export { endpointPrivateDns, noUnlistedPublicIngress, noWorldIngress } from "./network";
@@ -20,9 +18,6 @@ export { requiredTags } from "./tags";
 
 /** Every rule, in the order the report lists them. */
 export const RULES: readonly Rule[] = [
-  databaseNotPublic,
-  databaseEncrypted,
-  secretsUseCustomerKey,
   noWorldIngress,
   noUnlistedPublicIngress,
   endpointPrivateDns,

@@ -1,0 +1,76 @@
+/**
+ * Names that reach AWS, checked on the synthesized stack before anything is
+ * written: every physical name against AWS's rules for its resource type
+ * (modules/core/aws-names.ts), and no two resources of one stack with the
+ * same name. Each problem names the environment field the name comes from.
+ */
+import { AWS_NAME_RULES, awsNameProblem } from "../../modules/core/aws-names";
+import type { Problem } from "./rules";
+import { secretNames } from "./rules";
+import type { EnvConfig } from "./schema";
+
+/** A name of the synthesized stack: where it is and what it is. */
+interface PhysicalName {
+  /** `<type>.<attribute>`, a key of AWS_NAME_RULES. */
+  readonly key: string;
+  /** Terraform address `<type>.<name>`. */
+  readonly address: string;
+  readonly name: string;
+}
+
+/** Names that share one namespace in AWS: a duplicate in one is a conflict at apply. */
+function namespaceOf(key: string): string {
+  return key === "aws_iam_role_policy.name" ? "" : key;
+}
+
+/** Every literal physical name in a synthesized stack (`stack.toTerraform()`). */
+export function physicalNames(stackJson: unknown): PhysicalName[] {
+  const resources = (stackJson as { resource?: Record<string, Record<string, Record<string, unknown>>> })
+    .resource;
+  const out: PhysicalName[] = [];
+  for (const [type, byId] of Object.entries(resources ?? {})) {
+    for (const [id, body] of Object.entries(byId)) {
+      for (const key of Object.keys(AWS_NAME_RULES)) {
+        const [t, attr] = key.split(".");
+        if (t !== type) continue;
+        const name = body[attr];
+        if (typeof name === "string" && !name.includes("${"))
+          out.push({ key, address: `${type}.${id}`, name });
+      }
+    }
+  }
+  return out;
+}
+
+/** The environment field a physical name comes from. */
+function fieldOf(env: EnvConfig, name: string): { path: string; value: unknown } {
+  const secrets = secretNames(env);
+  if (env.secrets.databaseSecretName && name === secrets.database)
+    return { path: "secrets.databaseSecretName", value: name };
+  if (env.secrets.appSecretName && name === secrets.app)
+    return { path: "secrets.appSecretName", value: name };
+  if (env.compute.functionName && name.includes(env.compute.functionName))
+    return { path: "compute.functionName", value: env.compute.functionName };
+  return { path: "project", value: env.project };
+}
+
+/** Problems with the physical names of a synthesized stack of `env`. */
+export function physicalNameProblems(env: EnvConfig, stackJson: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, PhysicalName>();
+  for (const n of physicalNames(stackJson)) {
+    const field = fieldOf(env, n.name);
+    const rule = awsNameProblem(n.key, n.name);
+    if (rule) problems.push({ ...field, rule: `gives ${n.address} the name "${n.name}", which ${rule}` });
+    const ns = namespaceOf(n.key);
+    if (!ns) continue;
+    const other = seen.get(`${ns}\u0000${n.name}`);
+    if (other) {
+      problems.push({
+        ...field,
+        rule: `gives ${n.address} the name "${n.name}", which ${other.address} of the same stack already has (AWS names are unique per account and region)`,
+      });
+    } else seen.set(`${ns}\u0000${n.name}`, n);
+  }
+  return problems;
+}
