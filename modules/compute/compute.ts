@@ -17,7 +17,8 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
 import { zipDirectory } from "../core/zip";
-import { serviceTrustPolicy } from "../core/iam";
+import { type Grant, policyDocument, serviceTrustPolicy } from "../core/iam";
+import { arnParts } from "../core/arn";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -134,10 +135,20 @@ export interface VpcFunctionProps extends BaseProps {
    */
   readonly functionName?: string;
   /**
+   * Description of the function.
+   * @default none
+   */
+  readonly description?: string;
+  /**
    * Execution role name.
    * @default `${name}-lambda-role`
    */
   readonly roleName?: string;
+  /**
+   * Description of the execution role.
+   * @default `Execution role of the Lambda function <functionName>`
+   */
+  readonly roleDescription?: string;
   /**
    * The code to deploy.
    * @default the placeholder in `modules/compute/placeholder/` (nodejs22.x, `index.handler`)
@@ -355,7 +366,7 @@ export function partitionOf(region: string): string {
 
 function validateIdList(field: string, ids: string[], min: number, max: number, what: string): void {
   if (!Array.isArray(ids) || ids.length < min || ids.length > max) {
-    fail(field, ids, `must list ${min} to ${max} ${what}`);
+    fail(field, ids, `must list ${min} to ${max} ${what}s`);
   }
   const seen = new Set<string>();
   ids.forEach((id, i) => {
@@ -407,6 +418,8 @@ export class VpcFunction extends Construct {
   public readonly environment: Readonly<Record<string, string>>;
   /** ARNs of the secrets the role was granted read access to. */
   public readonly grantedSecretArns: readonly string[];
+  /** The read grants of `secrets`, in order: depend on them before invoking the function. */
+  public readonly secretGrants: readonly Grant[];
   /** Bedrock resource ARNs the role may invoke (never `*`). */
   public readonly bedrockModelArns: readonly string[];
   /** The Lambda function resource. */
@@ -528,7 +541,7 @@ export class VpcFunction extends Construct {
     // ---- execution role ----
     this.role = new IamRole(this, "role", {
       name: roleName,
-      description: `Execution role of the Lambda function ${functionName}`,
+      description: props.roleDescription ?? `Execution role of the Lambda function ${functionName}`,
       assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       tags: withName(tags, roleName),
     });
@@ -536,48 +549,38 @@ export class VpcFunction extends Construct {
     const logsPolicy = new IamRolePolicy(this, "logs-policy", {
       name: "write-own-logs",
       role: this.role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "WriteOwnLogGroup",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: [`${this.logGroup.arn}:*`],
-          },
-        ],
+      policy: policyDocument({
+        Sid: "WriteOwnLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${this.logGroup.arn}:*`],
       }),
     });
 
     const vpcPolicy = new IamRolePolicy(this, "vpc-policy", {
       name: "vpc-network-interfaces",
       role: this.role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            // Resource "*" is required here: the ec2:Describe* actions support no
-            // resource-level permissions, and the network interfaces Lambda creates,
-            // assigns addresses to and deletes do not exist (have no ARN) before
-            // Lambda creates them. These are the actions of AWS's
-            // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
-            // limited to the function's region (its network interfaces are there).
-            Sid: "ManageVpcNetworkInterfaces",
-            Effect: "Allow",
-            Action: [
-              "ec2:CreateNetworkInterface",
-              "ec2:DescribeNetworkInterfaces",
-              "ec2:DeleteNetworkInterface",
-              "ec2:AssignPrivateIpAddresses",
-              "ec2:UnassignPrivateIpAddresses",
-              "ec2:DescribeSubnets",
-              "ec2:DescribeSecurityGroups",
-              "ec2:DescribeVpcs",
-            ],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:RequestedRegion": region } },
-          },
+      policy: policyDocument({
+        // Resource "*" is required here: the ec2:Describe* actions support no
+        // resource-level permissions, and the network interfaces Lambda creates,
+        // assigns addresses to and deletes do not exist (have no ARN) before
+        // Lambda creates them. These are the actions of AWS's
+        // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
+        // limited to the function's region (its network interfaces are there).
+        Sid: "ManageVpcNetworkInterfaces",
+        Effect: "Allow",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeVpcs",
         ],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": region } },
       }),
     });
 
@@ -585,17 +588,12 @@ export class VpcFunction extends Construct {
       new IamRolePolicy(this, "xray-policy", {
         name: "xray-tracing",
         role: this.role.name,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              // X-Ray's write actions support no resource-level permissions.
-              Sid: "WriteTraces",
-              Effect: "Allow",
-              Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-              Resource: "*",
-            },
-          ],
+        policy: policyDocument({
+          // X-Ray's write actions support no resource-level permissions.
+          Sid: "WriteTraces",
+          Effect: "Allow",
+          Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          Resource: "*",
         }),
       });
     }
@@ -603,12 +601,14 @@ export class VpcFunction extends Construct {
     // Bedrock: each foundation model by ARN; an inference profile id also needs
     // the profile (in this account and region) and the model in every region
     // the profile routes to.
-    const accountId = Fn.element(Fn.split(":", this.role.arn), 4);
+    // the account id comes from the role's own ARN (no data source), read only when needed
+    let accountId: string | undefined;
     const bedrockArns: string[] = [];
     for (const modelId of bedrockModelIds) {
       const geo = INFERENCE_PROFILE_PREFIXES.find((p) => modelId.startsWith(`${p}.`));
       if (geo) {
         const baseModel = modelId.slice(geo.length + 1);
+        accountId ??= arnParts(this, "role-arn-parts", this.role.arn).accountId;
         bedrockArns.push(`arn:${partition}:bedrock:${region}:${accountId}:inference-profile/${modelId}`);
         bedrockArns.push(`arn:${partition}:bedrock:*::foundation-model/${baseModel}`);
       } else {
@@ -620,22 +620,17 @@ export class VpcFunction extends Construct {
       new IamRolePolicy(this, "bedrock-policy", {
         name: "bedrock-invoke",
         role: this.role.name,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "InvokeListedModels",
-              Effect: "Allow",
-              Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-              Resource: bedrockArns,
-            },
-          ],
+        policy: policyDocument({
+          Sid: "InvokeListedModels",
+          Effect: "Allow",
+          Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+          Resource: bedrockArns,
         }),
       });
     }
 
     // Secrets grant themselves (scoped to their own ARN).
-    for (const s of secrets) s.secret.grantRead(this.role);
+    this.secretGrants = secrets.map((s) => s.secret.grantRead(this.role));
     this.grantedSecretArns = secrets.map((s) => s.secret.arn);
 
     // ---- function ----
@@ -643,6 +638,7 @@ export class VpcFunction extends Construct {
     const provisioned = props.provisionedConcurrency;
     this.lambdaFunction = new LambdaFunction(this, "function", {
       functionName,
+      description: props.description,
       role: this.role.arn,
       ...codeConfig,
       memorySize: memoryMb,
@@ -743,37 +739,30 @@ export class VpcFunction extends Construct {
   }
 
   private codeConfig(code: FunctionCode): Partial<LambdaFunctionConfig> {
-    switch (code.type) {
-      case "asset": {
-        const abs = path.resolve(code.path);
-        // a directory is zipped in-process and deterministically (same files, same bytes), so
-        // source_code_hash is known at synth and equals what Lambda reports back (CodeSha256)
-        const isDir = fs.statSync(abs).isDirectory();
-        const archive = isDir ? zipDirectory(abs) : undefined;
-        const asset = new TerraformAsset(this, "code", { path: archive?.path ?? abs, type: AssetType.FILE });
-        return {
-          packageType: "Zip",
-          filename: asset.path,
-          sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
-          handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs22.x",
-        };
-      }
-      case "s3":
-        return {
-          packageType: "Zip",
-          s3Bucket: code.bucket,
-          s3Key: code.key,
-          s3ObjectVersion: code.objectVersion,
-          handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs22.x",
-        };
-      case "image":
-        return {
-          packageType: "Image",
-          imageUri: code.imageUri,
-          imageConfig: code.command !== undefined ? { command: code.command } : undefined,
-        };
+    if (code.type === "image") {
+      return {
+        packageType: "Image",
+        imageUri: code.imageUri,
+        imageConfig: code.command !== undefined ? { command: code.command } : undefined,
+      };
     }
+    const zip = {
+      packageType: "Zip",
+      handler: code.handler ?? "index.handler",
+      runtime: code.runtime ?? "nodejs22.x",
+    };
+    if (code.type === "s3") {
+      return { ...zip, s3Bucket: code.bucket, s3Key: code.key, s3ObjectVersion: code.objectVersion };
+    }
+    const abs = path.resolve(code.path);
+    // a directory is zipped in-process and deterministically (same files, same bytes), so
+    // source_code_hash is known at synth and equals what Lambda reports back (CodeSha256)
+    const archive = fs.statSync(abs).isDirectory() ? zipDirectory(abs) : undefined;
+    const asset = new TerraformAsset(this, "code", { path: archive?.path ?? abs, type: AssetType.FILE });
+    return {
+      ...zip,
+      filename: asset.path,
+      sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
+    };
   }
 }

@@ -4,3 +4,4 @@ export * from "./aws-names";
 export * from "./logs";
 export * from "./postgres";
 export * from "./iam";
+export * from "./arn";

@@ -9,7 +9,7 @@
  * back into it with `attachCluster`, so the stored connection details always
  * describe this cluster and cannot be left empty.
  */
-import { Annotations, Fn, Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -20,6 +20,7 @@ import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-pa
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
+import { arnParts } from "../core/arn";
 import { validateLogRetention } from "../core/logs";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
 
@@ -474,7 +475,7 @@ export class AuroraPostgresServerless extends Construct {
         tags: withName(tags, roleName),
       });
       // the partition comes from the role's own ARN: no data source
-      const partition = Fn.element(Fn.split(":", monitoringRole.arn), 1);
+      const { partition } = arnParts(this, "monitoring-role-arn-parts", monitoringRole.arn);
       monitoringAttachment = new IamRolePolicyAttachment(this, "monitoring-policy", {
         role: monitoringRole.name,
         policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,
