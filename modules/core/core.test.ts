@@ -1,6 +1,6 @@
 import { Fn, TerraformOutput, Token } from "cdktf";
 import { type PolicyCondition, policyDocument, serviceTrustPolicy } from "./iam";
-import { arnParts } from "./arn";
+import { arnParts, kmsKeyArnProblem, validateKmsKeyArn } from "./arn";
 import { arnPartOf, onlyResource, synthJson, testStack } from "./testing";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { ConfigError, fail, validateIntRange, validateName, withName } from "./core";
@@ -166,5 +166,23 @@ describe("arnParts", () => {
       accountId: "${element(local.role-arn-parts, 4)}",
     });
     expect(arnPartOf(json, "aws_iam_role.role.arn", 4)).toBe("${element(local.role-arn-parts, 4)}");
+  });
+});
+
+describe("kmsKeyArnProblem", () => {
+  it.each([
+    "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  ])("accepts the key ARN %s", (arn) => {
+    expect(kmsKeyArnProblem(arn)).toBeUndefined();
+  });
+
+  it.each([
+    "alias/aws/secretsmanager",
+    "arn:aws:kms:ap-northeast-1:123456789012:alias/state",
+    "1234abcd-12ab-34cd-56ef-1234567890ab",
+  ])("rejects %s, which cannot scope IAM permissions to one key", (value) => {
+    expect(kmsKeyArnProblem(value)).toMatch(/^must be a KMS key ARN .*not an alias/);
+    expect(() => validateKmsKeyArn("kmsKeyArn", value)).toThrow(`kmsKeyArn "${value}" must be a KMS key ARN`);
   });
 });

@@ -20,7 +20,7 @@ import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-pa
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
-import { arnParts } from "../core/arn";
+import { arnParts, validateKmsKeyArn } from "../core/arn";
 import { validateLogRetention } from "../core/logs";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
 
@@ -196,7 +196,6 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
 const LOG_TYPES: readonly AuroraPostgresLogType[] = ["postgresql", "instance", "iam-db-auth-error"];
 const LOG_STATEMENTS: readonly PostgresLogStatement[] = ["none", "ddl", "mod", "all"];
 const MONITORING_INTERVALS: readonly MonitoringIntervalSeconds[] = [0, 1, 5, 10, 15, 30, 60];
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const RESERVED_DATABASE_NAMES = new Set(["postgres", "template0", "template1", "rdsadmin"]);
 /** First minor version of each major that supports Serverless v2 (majors not listed: all). */
 const SERVERLESS_V2_MIN_MINOR: Readonly<Record<number, number>> = { 13: 6, 14: 3 };
@@ -212,13 +211,6 @@ function validateAcu(field: string, value: number, min: number): number {
     !Number.isInteger(value * 2)
   ) {
     fail(field, value, `must be from ${min} to 256 ACUs in steps of 0.5`);
-  }
-  return value;
-}
-
-function validateKmsKeyArn(field: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !Token.isUnresolved(value) && !KMS_KEY_ARN_RE.test(value)) {
-    fail(field, value, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
   }
   return value;
 }

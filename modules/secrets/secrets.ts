@@ -40,7 +40,7 @@ import {
 import { validateRegion } from "../core/aws-names";
 import { validatePostgresUsername } from "../core/postgres";
 import { type Grant, type PolicyCondition, type PolicyStatement, policyDocument } from "../core/iam";
-import { arnParts } from "../core/arn";
+import { arnParts, validateKmsKeyArn } from "../core/arn";
 
 /** A JSON object stored in a secret. Values may be Terraform references. */
 export type SecretJson = Readonly<Record<string, string | number>>;
@@ -131,7 +131,6 @@ export interface SecretsKeyProps extends BaseProps {
 }
 
 const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ["HS256", "HS384", "HS512"];
 
 /** Validated settings shared by all secrets. */
@@ -149,14 +148,7 @@ function validateSecretProps(props: SecretBaseProps): ResolvedSecretProps {
   if (typeof secretName !== "string" || !SECRET_NAME_RE.test(secretName)) {
     fail("secretName", secretName, "must be 1-512 characters of letters, digits and /_+=.@-");
   }
-  const kmsKeyArn = props.kmsKeyArn;
-  if (kmsKeyArn !== undefined && !Token.isUnresolved(kmsKeyArn) && !KMS_KEY_ARN_RE.test(kmsKeyArn)) {
-    fail(
-      "kmsKeyArn",
-      kmsKeyArn,
-      "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
-    );
-  }
+  const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
   const recoveryWindowInDays = props.recoveryWindowInDays ?? 30;
   if (
     !Number.isInteger(recoveryWindowInDays) ||

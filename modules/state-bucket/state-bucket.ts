@@ -21,6 +21,7 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { BaseProps, RoleRef, fail, validateIntRange, validateName, withName } from "../core";
 import { validateS3BucketName } from "../core/aws-names";
 import { type Grant, type PolicyStatement, policyDocument } from "../core/iam";
+import { validateKmsKeyArn } from "../core/arn";
 import { validateStateKeyPrefix } from "../backend";
 
 /** Properties of {@link StateBucket}. */
@@ -71,8 +72,6 @@ export interface StateBucketProps extends BaseProps {
   readonly accessLogPrefix?: string;
 }
 
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-
 /** Hardened S3 bucket for Terraform state, plus the deploy policy to use it. */
 export class StateBucket extends Construct {
   /** The bucket's name. */
@@ -102,14 +101,7 @@ export class StateBucket extends Construct {
       );
     }
     validateS3BucketName("bucketName", bucketName);
-    const kmsKeyArn = props.kmsKeyArn;
-    if (kmsKeyArn !== undefined && !Token.isUnresolved(kmsKeyArn) && !KMS_KEY_ARN_RE.test(kmsKeyArn)) {
-      fail(
-        "kmsKeyArn",
-        kmsKeyArn,
-        "must be a KMS key ARN arn:<partition>:kms:<region>:<account>:key/<id> (an alias cannot scope IAM permissions)",
-      );
-    }
+    const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
     const retentionDays = validateIntRange(
       "noncurrentVersionRetentionDays",
       props.noncurrentVersionRetentionDays ?? 90,
