@@ -1,6 +1,5 @@
 import { Testing } from "cdktf";
 import { onlyResource, synthJson, type SynthJson } from "../modules/core/testing";
-import { parseJsonencode } from "../modules/core/jsonencode";
 import { StateBootstrapStack, type StateBootstrapStackProps } from "./state-bootstrap-stack";
 
 const props: StateBootstrapStackProps = {
@@ -22,7 +21,7 @@ interface Statement {
   Condition?: Record<string, Record<string, unknown>>;
 }
 const statements = (policy: unknown): Statement[] =>
-  (parseJsonencode(policy as string) as { Statement: Statement[] }).Statement;
+  (JSON.parse(policy as string) as { Statement: Statement[] }).Statement;
 const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
 
 describe("StateBootstrapStack", () => {

@@ -2,19 +2,20 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Construct } from "constructs";
-import { Fn, TerraformOutput, TerraformStack, Testing } from "cdktf";
+import { TerraformOutput, TerraformStack, Testing } from "cdktf";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
-import { ReadableSecret, RoleRef } from "../core";
-import { parseJsonencode } from "../core/jsonencode";
+import { Grant, PolicyStatement, ReadableSecret, RoleRef, policyDocument } from "../core";
+
 import { zipDirectory } from "../core/zip";
-import { SynthJson, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
+import { SynthJson, arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import {
   PLACEHOLDER_CODE_PATH,
   RESERVED_ENVIRONMENT_VARIABLES,
   VpcFunction,
   VpcFunctionProps,
   environmentVariableNameProblem,
+  LAMBDA_RUNTIME_CA_BUNDLE,
   lambdaRuntimeProblem,
   partitionOf,
   validateEnvironment,
@@ -36,23 +37,27 @@ class StubSecret implements ReadableSecret {
     this.name = secret.name;
   }
 
-  grantRead(role: RoleRef): void {
+  grantRead(role: RoleRef): Grant {
     this.grantedTo.push(role);
-    new IamRolePolicy(this.scope, `${this.id}-read-${this.grantedTo.length}`, {
+    const statements: PolicyStatement[] = [
+      {
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: this.arn,
+      },
+    ];
+    const policy = new IamRolePolicy(this.scope, `${this.id}-read-${this.grantedTo.length}`, {
       role: role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
-            Resource: this.arn,
-          },
-        ],
-      }),
+      policy: policyDocument(...statements),
     });
+    return { grantee: role, policy, statements };
   }
 }
+
+/** A secret for input that is rejected before anything is granted. */
+const notGranted = (): Grant => {
+  throw new Error("grantRead must not be called for rejected input");
+};
 
 const VPC = { subnetIds: ["subnet-0aaa", "subnet-0ccc"], securityGroupIds: ["sg-0123"] };
 
@@ -95,7 +100,7 @@ interface Statement {
 function policies(json: SynthJson): Record<string, Statement[]> {
   const out: Record<string, Statement[]> = {};
   for (const [id, p] of Object.entries(resourcesOf(json, "aws_iam_role_policy"))) {
-    const doc = parseJsonencode(p.policy as string) as { Statement: Statement[] };
+    const doc = JSON.parse(p.policy as string) as { Statement: Statement[] };
     out[(p.name as string | undefined) ?? id] = doc.Statement;
   }
   return out;
@@ -159,7 +164,7 @@ describe("VpcFunction defaults (the guide's function)", () => {
     const role = onlyResource(json, "aws_iam_role");
     expect(role.name).toBe("hr-chatbot-lambda-role");
     expect(role.tags).toEqual({ Name: "hr-chatbot-lambda-role" });
-    expect(parseJsonencode(role.assume_role_policy as string)).toEqual({
+    expect(JSON.parse(role.assume_role_policy as string)).toEqual({
       Version: "2012-10-17",
       Statement: [
         { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -312,7 +317,7 @@ describe("environment and secrets", () => {
   it("rejects AWS_REGION as a secret variable too", () => {
     expect(
       create({
-        secrets: [{ envVar: "AWS_REGION", secret: { arn: "arn", name: "n", grantRead: () => undefined } }],
+        secrets: [{ envVar: "AWS_REGION", secret: { arn: "arn", name: "n", grantRead: notGranted } }],
       }),
     ).toThrow('secrets[0].envVar "AWS_REGION" is reserved by AWS Lambda');
   });
@@ -352,6 +357,15 @@ describe("environment and secrets", () => {
     expect(create({ environment: { ...guideEnv, [name]: "x" } })).toThrow(rule);
   });
 
+  it("accepts NODE_EXTRA_CA_CERTS only when it loads the runtime's own CA bundle (RDS authorities)", () => {
+    expect(
+      create({ environment: { ...guideEnv, NODE_EXTRA_CA_CERTS: LAMBDA_RUNTIME_CA_BUNDLE } }),
+    ).not.toThrow();
+    expect(create({ environment: { ...guideEnv, NODE_EXTRA_CA_CERTS: "/tmp/mine.pem" } })).toThrow(
+      "adds trusted certificate authorities",
+    );
+  });
+
   it("accepts variables that name a secret rather than hold it", () => {
     expect(environmentVariableNameProblem("DB_SECRET_NAME")).toBeUndefined();
     expect(environmentVariableNameProblem("SIGNING_KEY_ARN")).toBeUndefined();
@@ -382,7 +396,7 @@ describe("environment and secrets", () => {
       'environment name "1ABC" must be at least 2 characters',
     );
     expect(create({ environment: { "MY-VAR": "x" } })).toThrow('environment name "MY-VAR"');
-    const s: ReadableSecret = { arn: "arn:x", name: "n", grantRead: () => undefined };
+    const s: ReadableSecret = { arn: "arn:x", name: "n", grantRead: notGranted };
     expect(
       create({ environment: { DB_SECRET_NAME: "x" }, secrets: [{ envVar: "DB_SECRET_NAME", secret: s }] }),
     ).toThrow('secrets[0].envVar "DB_SECRET_NAME" is also set in environment');
@@ -435,7 +449,7 @@ describe("Bedrock permissions", () => {
     const { json } = build({ bedrockModelIds: ["apac.amazon.nova-pro-v1:0"] });
     const roleId = logicalId(json, "aws_iam_role");
     expect(policies(json)["bedrock-invoke"][0].Resource).toEqual([
-      `arn:aws:bedrock:ap-northeast-1:\${element(split(":", aws_iam_role.${roleId}.arn), 4)}:inference-profile/apac.amazon.nova-pro-v1:0`,
+      `arn:aws:bedrock:ap-northeast-1:${arnPartOf(json, `aws_iam_role.${roleId}.arn`, 4)}:inference-profile/apac.amazon.nova-pro-v1:0`,
       "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
     ]);
   });
@@ -634,12 +648,12 @@ describe("input validation", () => {
     [
       "subnets",
       { vpc: { subnetIds: [], securityGroupIds: ["sg-1"] } },
-      "vpc.subnetIds [] must list 1 to 16 subnet",
+      "vpc.subnetIds [] must list 1 to 16 subnets",
     ],
     [
       "security groups",
       { vpc: { subnetIds: ["subnet-1"], securityGroupIds: [] } },
-      "vpc.securityGroupIds [] must list 1 to 5 security group",
+      "vpc.securityGroupIds [] must list 1 to 5 security groups",
     ],
     [
       "duplicate subnet",

@@ -17,7 +17,8 @@ import * as path from "path";
 import { Construct } from "constructs";
 import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
 import { zipDirectory } from "../core/zip";
-import { serviceTrustPolicy } from "../core/iam";
+import { type Grant, policyDocument, serviceTrustPolicy } from "../core/iam";
+import { arnParts } from "../core/arn";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -140,10 +141,20 @@ export interface VpcFunctionProps extends BaseProps {
    */
   readonly functionName?: string;
   /**
+   * Description of the function.
+   * @default none
+   */
+  readonly description?: string;
+  /**
    * Execution role name.
    * @default `${name}-lambda-role`
    */
   readonly roleName?: string;
+  /**
+   * Description of the execution role.
+   * @default `Execution role of the Lambda function <functionName>`
+   */
+  readonly roleDescription?: string;
   /**
    * The code to deploy.
    * @default the placeholder in `modules/compute/placeholder/` (nodejs22.x, `index.handler`)
@@ -277,7 +288,7 @@ function issueText(i: Issue): string {
   return `${i.field} ${formatValue(i.value)} ${i.rule}`;
 }
 
-function envNameIssues(field: string, envName: string): Issue[] {
+function envNameIssues(field: string, envName: string, value?: string): Issue[] {
   if (RESERVED_ENVIRONMENT_VARIABLES.includes(envName)) {
     return [
       {
@@ -289,7 +300,7 @@ function envNameIssues(field: string, envName: string): Issue[] {
       },
     ];
   }
-  const problem = typeof envName === "string" ? environmentVariableNameProblem(envName) : undefined;
+  const problem = typeof envName === "string" ? environmentVariableNameProblem(envName, value) : undefined;
   if (problem) return [{ field, value: envName, rule: problem }];
   if (typeof envName !== "string" || !ENV_NAME_RE.test(envName)) {
     return [
@@ -316,7 +327,7 @@ function literalSize(env: Readonly<Record<string, string>>): number {
 function environmentIssues(field: string, env: Readonly<Record<string, string>>): Issue[] {
   const issues: Issue[] = [];
   for (const [key, value] of Object.entries(env)) {
-    issues.push(...envNameIssues(`${field} name`, key));
+    issues.push(...envNameIssues(`${field} name`, key, typeof value === "string" ? value : undefined));
     if (typeof value !== "string" || (!Token.isUnresolved(value) && value.trim() === "")) {
       issues.push({
         field: `${field}.${key}`,
@@ -369,7 +380,7 @@ export function partitionOf(region: string): string {
 
 function validateIdList(field: string, ids: string[], min: number, max: number, what: string): void {
   if (!Array.isArray(ids) || ids.length < min || ids.length > max) {
-    fail(field, ids, `must list ${min} to ${max} ${what}`);
+    fail(field, ids, `must list ${min} to ${max} ${what}s`);
   }
   const seen = new Set<string>();
   ids.forEach((id, i) => {
@@ -421,6 +432,8 @@ export class VpcFunction extends Construct {
   public readonly environment: Readonly<Record<string, string>>;
   /** ARNs of the secrets the role was granted read access to. */
   public readonly grantedSecretArns: readonly string[];
+  /** The read grants of `secrets`, in order: depend on them before invoking the function. */
+  public readonly secretGrants: readonly Grant[];
   /** Bedrock resource ARNs the role may invoke (never `*`). */
   public readonly bedrockModelArns: readonly string[];
   /** The Lambda function resource. */
@@ -545,7 +558,7 @@ export class VpcFunction extends Construct {
     // ---- execution role ----
     this.role = new IamRole(this, "role", {
       name: roleName,
-      description: `Execution role of the Lambda function ${functionName}`,
+      description: props.roleDescription ?? `Execution role of the Lambda function ${functionName}`,
       assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
       tags: withName(tags, roleName),
     });
@@ -553,48 +566,38 @@ export class VpcFunction extends Construct {
     const logsPolicy = new IamRolePolicy(this, "logs-policy", {
       name: "write-own-logs",
       role: this.role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "WriteOwnLogGroup",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: [`${this.logGroup.arn}:*`],
-          },
-        ],
+      policy: policyDocument({
+        Sid: "WriteOwnLogGroup",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: [`${this.logGroup.arn}:*`],
       }),
     });
 
     const vpcPolicy = new IamRolePolicy(this, "vpc-policy", {
       name: "vpc-network-interfaces",
       role: this.role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            // Resource "*" is required here: the ec2:Describe* actions support no
-            // resource-level permissions, and the network interfaces Lambda creates,
-            // assigns addresses to and deletes do not exist (have no ARN) before
-            // Lambda creates them. These are the actions of AWS's
-            // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
-            // limited to the function's region (its network interfaces are there).
-            Sid: "ManageVpcNetworkInterfaces",
-            Effect: "Allow",
-            Action: [
-              "ec2:CreateNetworkInterface",
-              "ec2:DescribeNetworkInterfaces",
-              "ec2:DeleteNetworkInterface",
-              "ec2:AssignPrivateIpAddresses",
-              "ec2:UnassignPrivateIpAddresses",
-              "ec2:DescribeSubnets",
-              "ec2:DescribeSecurityGroups",
-              "ec2:DescribeVpcs",
-            ],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:RequestedRegion": region } },
-          },
+      policy: policyDocument({
+        // Resource "*" is required here: the ec2:Describe* actions support no
+        // resource-level permissions, and the network interfaces Lambda creates,
+        // assigns addresses to and deletes do not exist (have no ARN) before
+        // Lambda creates them. These are the actions of AWS's
+        // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
+        // limited to the function's region (its network interfaces are there).
+        Sid: "ManageVpcNetworkInterfaces",
+        Effect: "Allow",
+        Action: [
+          "ec2:CreateNetworkInterface",
+          "ec2:DescribeNetworkInterfaces",
+          "ec2:DeleteNetworkInterface",
+          "ec2:AssignPrivateIpAddresses",
+          "ec2:UnassignPrivateIpAddresses",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeVpcs",
         ],
+        Resource: "*",
+        Condition: { StringEquals: { "aws:RequestedRegion": region } },
       }),
     });
 
@@ -602,17 +605,12 @@ export class VpcFunction extends Construct {
       new IamRolePolicy(this, "xray-policy", {
         name: "xray-tracing",
         role: this.role.name,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              // X-Ray's write actions support no resource-level permissions.
-              Sid: "WriteTraces",
-              Effect: "Allow",
-              Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-              Resource: "*",
-            },
-          ],
+        policy: policyDocument({
+          // X-Ray's write actions support no resource-level permissions.
+          Sid: "WriteTraces",
+          Effect: "Allow",
+          Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+          Resource: "*",
         }),
       });
     }
@@ -620,12 +618,14 @@ export class VpcFunction extends Construct {
     // Bedrock: each foundation model by ARN; an inference profile id also needs
     // the profile (in this account and region) and the model in every region
     // the profile routes to.
-    const accountId = Fn.element(Fn.split(":", this.role.arn), 4);
+    // the account id comes from the role's own ARN (no data source), read only when needed
+    let accountId: string | undefined;
     const bedrockArns: string[] = [];
     for (const modelId of bedrockModelIds) {
       const geo = INFERENCE_PROFILE_PREFIXES.find((p) => modelId.startsWith(`${p}.`));
       if (geo) {
         const baseModel = modelId.slice(geo.length + 1);
+        accountId ??= arnParts(this, "role-arn-parts", this.role.arn).accountId;
         bedrockArns.push(`arn:${partition}:bedrock:${region}:${accountId}:inference-profile/${modelId}`);
         bedrockArns.push(`arn:${partition}:bedrock:*::foundation-model/${baseModel}`);
       } else {
@@ -637,22 +637,17 @@ export class VpcFunction extends Construct {
       new IamRolePolicy(this, "bedrock-policy", {
         name: "bedrock-invoke",
         role: this.role.name,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "InvokeListedModels",
-              Effect: "Allow",
-              Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
-              Resource: bedrockArns,
-            },
-          ],
+        policy: policyDocument({
+          Sid: "InvokeListedModels",
+          Effect: "Allow",
+          Action: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"],
+          Resource: bedrockArns,
         }),
       });
     }
 
     // Secrets grant themselves (scoped to their own ARN).
-    for (const s of secrets) s.secret.grantRead(this.role);
+    this.secretGrants = secrets.map((s) => s.secret.grantRead(this.role));
     this.grantedSecretArns = secrets.map((s) => s.secret.arn);
 
     // ---- function ----
@@ -660,6 +655,7 @@ export class VpcFunction extends Construct {
     const provisioned = props.provisionedConcurrency;
     this.lambdaFunction = new LambdaFunction(this, "function", {
       functionName,
+      description: props.description,
       role: this.role.arn,
       ...codeConfig,
       memorySize: memoryMb,
@@ -760,38 +756,31 @@ export class VpcFunction extends Construct {
   }
 
   private codeConfig(code: FunctionCode): Partial<LambdaFunctionConfig> {
-    switch (code.type) {
-      case "asset": {
-        const abs = path.resolve(code.path);
-        // a directory is zipped in-process and deterministically (same files, same bytes), so
-        // source_code_hash is known at synth and equals what Lambda reports back (CodeSha256)
-        const isDir = fs.statSync(abs).isDirectory();
-        const archive = isDir ? zipDirectory(abs) : undefined;
-        const asset = new TerraformAsset(this, "code", { path: archive?.path ?? abs, type: AssetType.FILE });
-        return {
-          packageType: "Zip",
-          filename: asset.path,
-          sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
-          handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs22.x",
-        };
-      }
-      case "s3":
-        return {
-          packageType: "Zip",
-          s3Bucket: code.bucket,
-          s3Key: code.key,
-          s3ObjectVersion: code.objectVersion,
-          handler: code.handler ?? "index.handler",
-          runtime: code.runtime ?? "nodejs22.x",
-        };
-      case "image":
-        return {
-          packageType: "Image",
-          imageUri: code.imageUri,
-          imageConfig: code.command !== undefined ? { command: code.command } : undefined,
-        };
+    if (code.type === "image") {
+      return {
+        packageType: "Image",
+        imageUri: code.imageUri,
+        imageConfig: code.command !== undefined ? { command: code.command } : undefined,
+      };
     }
+    const zip = {
+      packageType: "Zip",
+      handler: code.handler ?? "index.handler",
+      runtime: code.runtime ?? "nodejs22.x",
+    };
+    if (code.type === "s3") {
+      return { ...zip, s3Bucket: code.bucket, s3Key: code.key, s3ObjectVersion: code.objectVersion };
+    }
+    const abs = path.resolve(code.path);
+    // a directory is zipped in-process and deterministically (same files, same bytes), so
+    // source_code_hash is known at synth and equals what Lambda reports back (CodeSha256)
+    const archive = fs.statSync(abs).isDirectory() ? zipDirectory(abs) : undefined;
+    const asset = new TerraformAsset(this, "code", { path: archive?.path ?? abs, type: AssetType.FILE });
+    return {
+      ...zip,
+      filename: asset.path,
+      sourceCodeHash: archive?.sha256Base64 ?? Fn.filebase64sha256(asset.path),
+    };
   }
 }
 
@@ -825,6 +814,15 @@ export const BEHAVIOUR_ENVIRONMENT_VARIABLES: Readonly<Record<string, string>> =
   HTTPS_PROXY: "sends outbound requests through a proxy",
 };
 
+/**
+ * The certificate bundle the Lambda Node.js runtimes carry, with the Amazon
+ * RDS certificate authorities in it. Node.js 20 and later load it only when
+ * `NODE_EXTRA_CA_CERTS` points at it, so that one value is allowed (any other
+ * value adds authorities of the file's choosing and is refused).
+ * @see https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html
+ */
+export const LAMBDA_RUNTIME_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+
 const SECRET_NAME_RE =
   /(PASSWORD|PASSWD|PASSPHRASE|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|ACCESS_?KEY|CREDENTIAL)/i;
 const REFERENCE_SUFFIX_RE = /_(NAME|ARN|ID)$/i;
@@ -836,16 +834,18 @@ const URL_WITH_PASSWORD_RE = /^[a-z][a-z0-9+.-]*:\/\/[^/\s:@]+:[^@\s]+@/i;
  * behaviour (see {@link BEHAVIOUR_ENVIRONMENT_VARIABLES}, and every
  * `AWS_ENDPOINT_URL_<SERVICE>`), and names that say they hold a secret
  * (`DB_PASSWORD`, `API_KEY`; `*_NAME`, `*_ARN` and `*_ID` references to a
- * secret are fine). Secrets belong in Secrets Manager: a variable's value is
+ * secret are fine). `NODE_EXTRA_CA_CERTS` is allowed only with `value`
+ * {@link LAMBDA_RUNTIME_CA_BUNDLE}. Secrets belong in Secrets Manager: a variable's value is
  * stored in plain text in the function configuration and the Terraform state.
  * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-runtime.html
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html
  */
-export function environmentVariableNameProblem(name: string): string | undefined {
+export function environmentVariableNameProblem(name: string, value?: string): string | undefined {
   if (RESERVED_ENVIRONMENT_VARIABLES.includes(name)) {
     return "is reserved by AWS Lambda and cannot be set in the function configuration (Lambda sets it itself; e.g. AWS_REGION is always present at run time)";
   }
   const upper = name.toUpperCase();
+  if (upper === "NODE_EXTRA_CA_CERTS" && value === LAMBDA_RUNTIME_CA_BUNDLE) return undefined;
   const behaviour = BEHAVIOUR_ENVIRONMENT_VARIABLES[upper];
   if (behaviour) return `must not be set: it ${behaviour}`;
   if (upper.startsWith("AWS_ENDPOINT_URL_"))

@@ -1,6 +1,7 @@
-import { parseJsonencode } from "./jsonencode";
-import { serviceTrustPolicy } from "./iam";
-import { onlyResource, synthJson, testStack } from "./testing";
+import { Fn, TerraformOutput, Token } from "cdktf";
+import { type PolicyCondition, policyDocument, serviceTrustPolicy } from "./iam";
+import { arnParts, kmsKeyArnProblem, validateKmsKeyArn } from "./arn";
+import { arnPartOf, onlyResource, synthJson, testStack } from "./testing";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { ConfigError, fail, validateIntRange, validateName, withName } from "./core";
 import { cidrContains, cidrOverlaps, cidrSize, mustParseCidr, parseCidr, subdivide } from "./cidr";
@@ -83,10 +84,10 @@ describe("validation helpers", () => {
 });
 
 describe("serviceTrustPolicy", () => {
-  function trust(service: string, condition?: Record<string, unknown>) {
+  function trust(service: string, condition?: PolicyCondition) {
     const { stack } = testStack();
     new IamRole(stack, "role", { assumeRolePolicy: serviceTrustPolicy(service, condition) });
-    return parseJsonencode(onlyResource(synthJson(stack), "aws_iam_role").assume_role_policy as string) as {
+    return JSON.parse(onlyResource(synthJson(stack), "aws_iam_role").assume_role_policy as string) as {
       Statement: Array<Record<string, unknown>>;
     };
   }
@@ -103,5 +104,85 @@ describe("serviceTrustPolicy", () => {
   it("adds the condition when given", () => {
     const condition = { StringEquals: { "aws:SourceAccount": "123456789012" } };
     expect(trust("vpc-flow-logs.amazonaws.com", condition).Statement[0].Condition).toEqual(condition);
+  });
+});
+
+describe("policyDocument", () => {
+  it("synthesizes to JSON whose references are ${...} interpolations inside strings", () => {
+    const { stack } = testStack();
+    const role = new IamRole(stack, "role", { assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com") });
+    new IamRole(stack, "other", {
+      assumeRolePolicy: policyDocument({
+        Effect: "Allow",
+        Principal: { AWS: role.arn },
+        Action: "sts:AssumeRole",
+        Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+      }),
+    });
+    const other = synthJson(stack).resource!.aws_iam_role.other;
+    expect(JSON.parse(other.assume_role_policy as string)).toEqual({
+      Version: "2012-10-17",
+      Statement: [
+        {
+          Effect: "Allow",
+          Principal: { AWS: "${aws_iam_role.role.arn}" },
+          Action: "sts:AssumeRole",
+          Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+        },
+      ],
+    });
+  });
+
+  it("refuses list and number references, which cannot stand inside a JSON string", () => {
+    const { stack } = testStack();
+    const role = new IamRole(stack, "role", { assumeRolePolicy: "{}" });
+    const list = Fn.split(",", role.arn);
+    expect(() => policyDocument({ Effect: "Allow", Action: "s3:GetObject", Resource: list })).toThrow(
+      "policy.Statement[0].Resource is a Terraform list reference",
+    );
+    const count = Token.asNumber(role.maxSessionDuration);
+    expect(() =>
+      policyDocument({
+        Effect: "Allow",
+        Action: "s3:GetObject",
+        Condition: { NumericLessThan: { n: count } },
+      }),
+    ).toThrow("policy.Statement[0].Condition.NumericLessThan.n is a Terraform number reference");
+  });
+});
+
+describe("arnParts", () => {
+  it("reads partition, service, region and account id from one local that splits the ARN", () => {
+    const { stack } = testStack();
+    const role = new IamRole(stack, "role", { assumeRolePolicy: "{}" });
+    const parts = arnParts(stack, "role-arn-parts", role.arn);
+    new TerraformOutput(stack, "parts", { value: parts });
+    const json = synthJson(stack);
+    expect(json.locals).toEqual({ "role-arn-parts": '${split(":", aws_iam_role.role.arn)}' });
+    expect(json.output?.parts.value).toEqual({
+      partition: "${element(local.role-arn-parts, 1)}",
+      service: "${element(local.role-arn-parts, 2)}",
+      region: "${element(local.role-arn-parts, 3)}",
+      accountId: "${element(local.role-arn-parts, 4)}",
+    });
+    expect(arnPartOf(json, "aws_iam_role.role.arn", 4)).toBe("${element(local.role-arn-parts, 4)}");
+  });
+});
+
+describe("kmsKeyArnProblem", () => {
+  it.each([
+    "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+  ])("accepts the key ARN %s", (arn) => {
+    expect(kmsKeyArnProblem(arn)).toBeUndefined();
+  });
+
+  it.each([
+    "alias/aws/secretsmanager",
+    "arn:aws:kms:ap-northeast-1:123456789012:alias/state",
+    "1234abcd-12ab-34cd-56ef-1234567890ab",
+  ])("rejects %s, which cannot scope IAM permissions to one key", (value) => {
+    expect(kmsKeyArnProblem(value)).toMatch(/^must be a KMS key ARN .*not an alias/);
+    expect(() => validateKmsKeyArn("kmsKeyArn", value)).toThrow(`kmsKeyArn "${value}" must be a KMS key ARN`);
   });
 });

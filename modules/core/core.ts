@@ -5,6 +5,7 @@
  * readable secret, database credentials), never through name strings, so a
  * permission or a connection cannot be forgotten.
  */
+import type { Grant } from "./iam";
 
 /** Tags applied to every taggable resource a module creates. */
 export type Tags = Readonly<Record<string, string>>;
@@ -42,8 +43,10 @@ export interface ReadableSecret {
    * Allow `role` to read this secret: `secretsmanager:GetSecretValue` and
    * `secretsmanager:DescribeSecret` on exactly this secret's ARN, plus
    * `kms:Decrypt` on its customer key when it has one.
+   * @returns the grant, whose `policy` callers put in `dependsOn` of whatever
+   *   must wait for the permission
    */
-  grantRead(role: RoleRef): void;
+  grantRead(role: RoleRef): Grant;
 }
 
 /** Where a database cluster can be reached; written into the credentials secret. */

@@ -6,3 +6,4 @@ export * from "./logs";
 export * from "./postgres";
 export * from "./iam";
 export * from "./suggest";
+export * from "./arn";

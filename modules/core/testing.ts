@@ -53,3 +53,16 @@ export function configErrorOf(fn: () => unknown): ConfigError {
   }
   throw new Error("expected a ConfigError");
 }
+
+/**
+ * The expression `arnParts` writes for field `index` of the ARN `arnRef`
+ * (e.g. `aws_kms_key.key_1A2B3C4D.arn`): `${element(local.<name>, index)}`,
+ * where the local splits that ARN. Fails the test when no local splits it.
+ */
+export function arnPartOf(json: SynthJson, arnRef: string, index: number): string {
+  const locals = (json.locals ?? {}) as Record<string, unknown>;
+  const name = Object.keys(locals).find((k) => locals[k] === `\${split(":", ${arnRef})}`);
+  if (name === undefined)
+    throw new Error(`no local splits ${arnRef} (locals: ${Object.keys(locals).join(", ")})`);
+  return `\${element(local.${name}, ${index})}`;
+}

@@ -9,7 +9,7 @@
  * back into it with `attachCluster`, so the stored connection details always
  * describe this cluster and cannot be left empty.
  */
-import { Annotations, Fn, Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -20,6 +20,7 @@ import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-pa
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
 import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
 import { serviceTrustPolicy } from "../core/iam";
+import { arnParts, validateKmsKeyArn } from "../core/arn";
 import { validateLogRetention } from "../core/logs";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
 
@@ -195,7 +196,6 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
 const LOG_TYPES: readonly AuroraPostgresLogType[] = ["postgresql", "instance", "iam-db-auth-error"];
 const LOG_STATEMENTS: readonly PostgresLogStatement[] = ["none", "ddl", "mod", "all"];
 const MONITORING_INTERVALS: readonly MonitoringIntervalSeconds[] = [0, 1, 5, 10, 15, 30, 60];
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const RESERVED_DATABASE_NAMES = new Set(["postgres", "template0", "template1", "rdsadmin"]);
 /** First minor version of each major that supports Serverless v2 (majors not listed: all). */
 const SERVERLESS_V2_MIN_MINOR: Readonly<Record<number, number>> = { 13: 6, 14: 3 };
@@ -211,13 +211,6 @@ function validateAcu(field: string, value: number, min: number): number {
     !Number.isInteger(value * 2)
   ) {
     fail(field, value, `must be from ${min} to 256 ACUs in steps of 0.5`);
-  }
-  return value;
-}
-
-function validateKmsKeyArn(field: string, value: string | undefined): string | undefined {
-  if (value !== undefined && !Token.isUnresolved(value) && !KMS_KEY_ARN_RE.test(value)) {
-    fail(field, value, "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)");
   }
   return value;
 }
@@ -477,7 +470,7 @@ export class AuroraPostgresServerless extends Construct {
         tags: withName(tags, roleName),
       });
       // the partition comes from the role's own ARN: no data source
-      const partition = Fn.element(Fn.split(":", monitoringRole.arn), 1);
+      const { partition } = arnParts(this, "monitoring-role-arn-parts", monitoringRole.arn);
       monitoringAttachment = new IamRolePolicyAttachment(this, "monitoring-policy", {
         role: monitoringRole.name,
         policyArn: `arn:${partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole`,

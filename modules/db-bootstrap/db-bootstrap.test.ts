@@ -1,13 +1,12 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { Fn, type TerraformStack } from "cdktf";
+import type { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
-import type { ReadableSecret, RoleRef } from "../core";
+import { type Grant, type PolicyStatement, type ReadableSecret, type RoleRef, policyDocument } from "../core";
 import { zipDirectory } from "../core/zip";
-import { parseJsonencode } from "../core/jsonencode";
 import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
 import { bundleHandler } from "./bundle";
@@ -22,15 +21,16 @@ class StubSecret implements ReadableSecret {
   public readonly name = "hr-chatbot/database";
   public grants = 0;
   constructor(private readonly scope: Construct) {}
-  grantRead(role: RoleRef): void {
-    new IamRolePolicy(this.scope, `secret-grant-${this.grants++}`, {
+  grantRead(role: RoleRef): Grant {
+    const statements: PolicyStatement[] = [
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: this.arn },
+    ];
+    const policy = new IamRolePolicy(this.scope, `secret-grant-${this.grants++}`, {
       name: "read-hr-chatbot-database",
       role: role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [{ Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: this.arn }],
-      }),
+      policy: policyDocument(...statements),
     });
+    return { grantee: role, policy, statements };
   }
 }
 
@@ -64,7 +64,7 @@ function warnings(stack: TerraformStack): string[] {
 }
 
 function policyDoc(resource: Record<string, unknown>): { Statement: Record<string, unknown>[] } {
-  return parseJsonencode(String(resource.policy)) as { Statement: Record<string, unknown>[] };
+  return JSON.parse(String(resource.policy)) as { Statement: Record<string, unknown>[] };
 }
 
 const migrationDirs: string[] = [];
@@ -83,11 +83,12 @@ function bundleDir(json: ReturnType<typeof synthJson>): string {
 }
 
 describe("DbBootstrap", () => {
-  it("creates the function in the VPC with the secret name, TLS settings and its own log group", () => {
+  it("creates the function in the VPC (a VpcFunction) with the secret name, TLS settings and its own log group", () => {
     const { json } = setup();
     const fn = onlyResource(json, "aws_lambda_function");
     expect(fn).toMatchObject({
       function_name: "hr-chatbot-db-bootstrap",
+      description: "Applies the database migrations (pgvector, schema) from inside the VPC",
       runtime: "nodejs22.x",
       architectures: ["arm64"],
       handler: "index.handler",
@@ -104,7 +105,7 @@ describe("DbBootstrap", () => {
       logging_config: {
         log_format: "Text",
         log_group: expect.stringMatching(
-          /^\$\{aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+\.name\}$/,
+          /^\$\{aws_cloudwatch_log_group\.db-bootstrap_log-group_[0-9A-F]+\.name\}$/,
         ),
       },
       tracing_config: { mode: "PassThrough" },
@@ -112,7 +113,15 @@ describe("DbBootstrap", () => {
     });
     expect(fn.filename).toMatch(/^assets\/db-bootstrap_code_[0-9A-F]+\/[0-9A-F]{32}\/[0-9a-f]{32}\.zip$/);
     expect(fn.source_code_hash).toMatch(/^[A-Za-z0-9+/]{43}=$/);
-    expect(fn.depends_on).toEqual([expect.stringMatching(/^aws_iam_role_policy\.db-bootstrap_policy_/)]);
+    // addresses of the construct itself (the VpcFunction is its "Default" child)
+    expect(Object.keys(resourcesOf(json, "aws_lambda_function"))).toEqual([
+      expect.stringMatching(/^db-bootstrap_function_[0-9A-F]+$/),
+    ]);
+    expect(fn.depends_on).toEqual([
+      expect.stringMatching(/^aws_cloudwatch_log_group\.db-bootstrap_log-group_/),
+      expect.stringMatching(/^aws_iam_role_policy\.db-bootstrap_logs-policy_/),
+      expect.stringMatching(/^aws_iam_role_policy\.db-bootstrap_vpc-policy_/),
+    ]);
     expect(Object.keys(fn.environment as object)).not.toContain("AWS_REGION");
 
     expect(onlyResource(json, "aws_cloudwatch_log_group")).toMatchObject({
@@ -120,6 +129,17 @@ describe("DbBootstrap", () => {
       retention_in_days: 30,
       tags: { Project: "hr-chatbot", Name: "/aws/lambda/hr-chatbot-db-bootstrap" },
     });
+  });
+
+  it("moves the log group from its former address instead of replacing it", () => {
+    const { json } = setup();
+    const logGroupId = Object.keys(resourcesOf(json, "aws_cloudwatch_log_group"))[0];
+    expect(json.moved).toEqual([
+      {
+        from: expect.stringMatching(/^aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+$/),
+        to: `aws_cloudwatch_log_group.${logGroupId}`,
+      },
+    ]);
   });
 
   it("invokes the function on apply after the dependables and the secret grant, keyed on the migrations", () => {
@@ -135,10 +155,13 @@ describe("DbBootstrap", () => {
       migrations: expected.checksum,
       code: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    // the grant the secret returned, not a search of the construct tree
     expect(invocation.depends_on).toEqual([
       "aws_rds_cluster_instance.instance",
-      expect.stringMatching(/^aws_iam_role_policy\.secret-grant-0$/),
+      "aws_iam_role_policy.secret-grant-0",
     ]);
+    expect(boot.secretGrant.policy.friendlyUniqueId).toBe("secret-grant-0");
+    expect(boot.secretGrant.grantee).toBe(boot.function.role);
     expect(boot.migrationsChecksum).toBe(expected.checksum);
     expect(boot.migrationNames).toEqual(["0001_create_extension_vector", "0002_check_vector"]);
     expect(boot.invocation.terraformResourceType).toBe("aws_lambda_invocation");
@@ -148,6 +171,7 @@ describe("DbBootstrap", () => {
     const { json, boot, secret } = setup();
     const role = onlyResource(json, "aws_iam_role");
     expect(role.name).toBe("hr-chatbot-db-bootstrap-role");
+    expect(role.description).toBe("Execution role of the database bootstrap function");
     expect(role.tags).toEqual({ Project: "hr-chatbot", Name: "hr-chatbot-db-bootstrap-role" });
     expect(policyDoc({ policy: role.assume_role_policy }).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "lambda.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -156,30 +180,36 @@ describe("DbBootstrap", () => {
 
     const policies = resourcesOf(json, "aws_iam_role_policy");
     const roleRef = expect.stringMatching(/^\$\{aws_iam_role\.db-bootstrap_role_[0-9A-F]+\.name\}$/);
-    expect(Object.values(policies).map((p) => p.role)).toEqual([roleRef, roleRef]);
+    expect(Object.values(policies).map((p) => p.role)).toEqual([roleRef, roleRef, roleRef]);
     expect(secret.grants).toBe(1);
     expect(boot.role.name).toMatch(/^\$\{TfToken/);
 
-    const own = Object.entries(policies).find(([id]) => id.startsWith("db-bootstrap_policy_"))![1];
-    expect(policyDoc(own).Statement).toEqual([
+    const own = (prefix: string) =>
+      policyDoc(Object.entries(policies).find(([id]) => id.startsWith(prefix))![1]).Statement;
+    expect(own("db-bootstrap_logs-policy_")).toEqual([
       {
-        Sid: "WriteOwnLogs",
+        Sid: "WriteOwnLogGroup",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: expect.stringMatching(
-          /^\$\{aws_cloudwatch_log_group\.db-bootstrap_logs_[0-9A-F]+\.arn\}:\*$/,
-        ),
+        Resource: [
+          expect.stringMatching(/^\$\{aws_cloudwatch_log_group\.db-bootstrap_log-group_[0-9A-F]+\.arn\}:\*$/),
+        ],
       },
+    ]);
+    // the network interface permissions of every VpcFunction
+    expect(own("db-bootstrap_vpc-policy_")).toEqual([
       {
         Sid: "ManageVpcNetworkInterfaces",
         Effect: "Allow",
         Action: [
           "ec2:CreateNetworkInterface",
           "ec2:DescribeNetworkInterfaces",
-          "ec2:DescribeSubnets",
           "ec2:DeleteNetworkInterface",
           "ec2:AssignPrivateIpAddresses",
           "ec2:UnassignPrivateIpAddresses",
+          "ec2:DescribeSubnets",
+          "ec2:DescribeSecurityGroups",
+          "ec2:DescribeVpcs",
         ],
         Resource: "*",
         Condition: { StringEquals: { "aws:RequestedRegion": "ap-northeast-1" } },
@@ -189,8 +219,10 @@ describe("DbBootstrap", () => {
     expect(policyDoc(grant).Statement).toEqual([
       { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: SECRET_ARN },
     ]);
-    // nothing else in the role's own policy reaches secrets, KMS or other services
-    const actions = policyDoc(own).Statement.flatMap((s) => s.Action as string[]);
+    // nothing else in the role's own policies reaches secrets, KMS or other services
+    const actions = [...own("db-bootstrap_logs-policy_"), ...own("db-bootstrap_vpc-policy_")].flatMap(
+      (s) => s.Action as string[],
+    );
     expect(actions.every((a) => a.startsWith("logs:") || a.startsWith("ec2:"))).toBe(true);
   });
 
@@ -269,11 +301,11 @@ describe("DbBootstrap", () => {
       functionName: "custom_boot-1",
       timeoutSeconds: 300,
       logRetentionDays: 90,
-      runtime: "nodejs24.x",
+      runtime: "nodejs22.x",
       sslMode: "require",
     });
     const fn = onlyResource(json, "aws_lambda_function");
-    expect(fn).toMatchObject({ function_name: "custom_boot-1", timeout: 300, runtime: "nodejs24.x" });
+    expect(fn).toMatchObject({ function_name: "custom_boot-1", timeout: 300, runtime: "nodejs22.x" });
     expect((fn.environment as { variables: Record<string, string> }).variables).toEqual({
       DB_SECRET_NAME: "hr-chatbot/database",
       DB_SSL_MODE: "require",
@@ -305,21 +337,22 @@ describe("DbBootstrap", () => {
       { functionName: "has space" },
       'functionName "has space" must be 1-64 letters, digits, hyphens or underscores',
     ],
+    ["runtime", { runtime: "nodejs20.x" as "nodejs22.x" }, 'runtime "nodejs20.x" must be one of nodejs22.x'],
     [
-      "runtime",
-      { runtime: "nodejs20.x" as "nodejs22.x" },
-      'runtime "nodejs20.x" must be one of nodejs22.x, nodejs24.x',
+      "runtime the pinned provider refuses",
+      { runtime: "nodejs24.x" as "nodejs22.x" },
+      'runtime "nodejs24.x" must be one of nodejs22.x',
     ],
     ["sslMode", { sslMode: "disable" as "require" }, 'sslMode "disable" must be one of verify-full, require'],
     [
       "subnets",
       { vpc: { subnetIds: [], securityGroupIds: ["sg-1"] } },
-      "vpc.subnetIds [] must list at least one subnet",
+      "vpc.subnetIds [] must list 1 to 16 subnets",
     ],
     [
       "subnet id",
       { vpc: { subnetIds: ["subnet-a", ""], securityGroupIds: ["sg-1"] } },
-      'vpc.subnetIds[1] "" must be a subnet id',
+      'vpc.subnetIds[1] "" must be a non-empty subnet id',
     ],
     [
       "security groups",

@@ -9,21 +9,8 @@
  * database instances exist, again whenever the migrations or the function code
  * change.
  */
-import {
-  Annotations,
-  AssetType,
-  Fn,
-  type ITerraformDependable,
-  TerraformAsset,
-  TerraformResource,
-  TerraformStack,
-  Token,
-} from "cdktf";
+import { Annotations, type ITerraformDependable, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
-import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
-import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
-import { LambdaFunction } from "@cdktf/provider-aws/lib/lambda-function";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import {
   type BaseProps,
@@ -32,17 +19,21 @@ import {
   fail,
   validateIntRange,
   validateName,
-  withName,
 } from "../core";
-import { serviceTrustPolicy } from "../core/iam";
+import type { Grant } from "../core/iam";
 import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
+import { LAMBDA_RUNTIME_CA_BUNDLE, type LambdaRuntime, VpcFunction } from "../compute/compute";
 import { bundleHandler } from "./bundle";
-import { zipDirectory } from "../core/zip";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
 /** Lambda runtimes the bundle is built for (its code targets Node.js 20 and later). */
-export type DbBootstrapRuntime = "nodejs22.x" | "nodejs24.x";
+/**
+ * Node.js runtimes the bootstrap handler runs on: the Node.js runtimes of
+ * {@link LambdaRuntime} (the pinned aws provider 5.100.0 does not accept
+ * `nodejs24.x`).
+ */
+export type DbBootstrapRuntime = Extract<LambdaRuntime, `nodejs${string}`>;
 
 /** TLS modes the deployed function may use. */
 export type DbBootstrapSslMode = "verify-full" | "require";
@@ -110,15 +101,16 @@ export interface DbBootstrapProps extends BaseProps {
   readonly sslMode?: DbBootstrapSslMode;
 }
 
-const FUNCTION_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
-const RUNTIMES: readonly DbBootstrapRuntime[] = ["nodejs22.x", "nodejs24.x"];
+const RUNTIMES: readonly DbBootstrapRuntime[] = ["nodejs22.x"];
 const SSL_MODES: readonly DbBootstrapSslMode[] = ["verify-full", "require"];
 /** Amazon CA bundle (including the RDS CAs) that the Lambda Node.js runtimes ship but do not load by default. */
-const AMAZON_CA_BUNDLE = "/var/runtime/ca-cert.pem";
+const AMAZON_CA_BUNDLE = LAMBDA_RUNTIME_CA_BUNDLE;
 
 /**
  * A Lambda function in the VPC that applies the SQL migrations (pgvector
- * first) and the `aws_lambda_invocation` that runs it on apply.
+ * first) and the `aws_lambda_invocation` that runs it on apply. The function
+ * is a {@link VpcFunction}: the same role, log group and network interface
+ * permissions as every function of this library.
  */
 export class DbBootstrap extends Construct {
   /** Name of the function. */
@@ -127,6 +119,10 @@ export class DbBootstrap extends Construct {
   public readonly functionArn: string;
   /** The function's execution role. */
   public readonly role: RoleRef;
+  /** The function, its role and its log group. */
+  public readonly function: VpcFunction;
+  /** The read grant on `databaseSecret`; the invocation depends on it. */
+  public readonly secretGrant: Grant;
   /** Checksum of the migration list (changes re-run the invocation). */
   public readonly migrationsChecksum: string;
   /** Migration names in the order they are applied. */
@@ -147,30 +143,9 @@ export class DbBootstrap extends Construct {
     const runtime = props.runtime ?? "nodejs22.x";
     const sslMode = props.sslMode ?? "verify-full";
     const dependsOn = props.dependsOn ?? [];
-    const { subnetIds, securityGroupIds } = props.vpc ?? fail("vpc", props.vpc, "is required");
-
-    if (!Token.isUnresolved(functionName) && !FUNCTION_NAME_RE.test(functionName)) {
-      fail("functionName", functionName, "must be 1-64 letters, digits, hyphens or underscores");
-    }
+    if (!props.vpc) fail("vpc", props.vpc, "is required");
     if (!RUNTIMES.includes(runtime)) fail("runtime", runtime, `must be one of ${RUNTIMES.join(", ")}`);
     if (!SSL_MODES.includes(sslMode)) fail("sslMode", sslMode, `must be one of ${SSL_MODES.join(", ")}`);
-    if (!Token.isUnresolved(subnetIds)) {
-      if (!Array.isArray(subnetIds) || subnetIds.length === 0) {
-        fail("vpc.subnetIds", subnetIds, "must list at least one subnet");
-      }
-      subnetIds.forEach((s, i) => {
-        if (typeof s !== "string" || s === "") fail(`vpc.subnetIds[${i}]`, s, "must be a subnet id");
-      });
-    }
-    if (!Token.isUnresolved(securityGroupIds)) {
-      if (!Array.isArray(securityGroupIds) || securityGroupIds.length < 1 || securityGroupIds.length > 5) {
-        fail("vpc.securityGroupIds", securityGroupIds, "must list 1 to 5 security groups");
-      }
-      securityGroupIds.forEach((s, i) => {
-        if (typeof s !== "string" || s === "")
-          fail(`vpc.securityGroupIds[${i}]`, s, "must be a security group id");
-      });
-    }
     const migrationSet = loadMigrations(props.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
     if (dependsOn.length === 0) {
       Annotations.of(this).addWarning(
@@ -179,109 +154,49 @@ export class DbBootstrap extends Construct {
       );
     }
 
-    const tags = (resourceName: string) => withName(props.tags, resourceName);
     const bundle = bundleHandler(migrationSet.migrations);
+    const environment: Record<string, string> = { DB_SSL_MODE: sslMode };
+    if (sslMode === "verify-full") environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
 
-    const logGroupName = `/aws/lambda/${functionName}`;
-    const logGroup = new CloudwatchLogGroup(this, "logs", {
-      name: logGroupName,
-      retentionInDays: logRetentionDays,
-      tags: tags(logGroupName),
-    });
-
-    const roleName = `${name}-db-bootstrap-role`;
-    const role = new IamRole(this, "role", {
-      name: roleName,
-      description: "Execution role of the database bootstrap function",
-      assumeRolePolicy: serviceTrustPolicy("lambda.amazonaws.com"),
-      tags: tags(roleName),
-    });
-    this.role = { name: role.name, arn: role.arn };
-
-    const policy = new IamRolePolicy(this, "policy", {
-      name: `${name}-db-bootstrap`,
-      role: role.name,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "WriteOwnLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `${logGroup.arn}:*`,
-          },
-          {
-            // Resource "*" is required: the ec2:Describe* actions support no
-            // resource-level permissions and the network interfaces have no ARN
-            // before Lambda creates them. These are the actions of AWS's
-            // AWSLambdaVPCAccessExecutionRole, limited to the stack's region.
-            Sid: "ManageVpcNetworkInterfaces",
-            Effect: "Allow",
-            Action: [
-              "ec2:CreateNetworkInterface",
-              "ec2:DescribeNetworkInterfaces",
-              "ec2:DescribeSubnets",
-              "ec2:DeleteNetworkInterface",
-              "ec2:AssignPrivateIpAddresses",
-              "ec2:UnassignPrivateIpAddresses",
-            ],
-            Resource: "*",
-            Condition: { StringEquals: { "aws:RequestedRegion": region } },
-          },
-        ],
-      }),
-    });
-
-    // The secret creates its grant wherever it lives; remember what it added so
-    // the invocation waits for the permission to exist.
-    const stack = TerraformStack.of(this);
-    const before = new Set(stack.node.findAll());
-    props.databaseSecret.grantRead(this.role);
-    const grants = stack.node
-      .findAll()
-      .filter((c): c is TerraformResource => !before.has(c) && c instanceof TerraformResource);
-
-    // zipped in-process and deterministically: the archive's SHA-256 is Lambda's CodeSha256
-    const archive = zipDirectory(bundle.directory);
-    const asset = new TerraformAsset(this, "code", { path: archive.path, type: AssetType.FILE });
-
-    const variables: Record<string, string> = {
-      DB_SECRET_NAME: props.databaseSecret.name,
-      DB_SSL_MODE: sslMode,
-    };
-    if (sslMode === "verify-full") variables.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
-
-    const fn = new LambdaFunction(this, "function", {
+    // "Default": the function's resources keep this construct's addresses
+    // (db-bootstrap_function_..., db-bootstrap_role_...).
+    this.function = new VpcFunction(this, "Default", {
+      name,
+      tags: props.tags,
+      region,
       functionName,
       description: "Applies the database migrations (pgvector, schema) from inside the VPC",
-      role: role.arn,
-      runtime,
-      architectures: ["arm64"],
-      handler: "index.handler",
-      filename: asset.path,
-      sourceCodeHash: archive.sha256Base64,
-      memorySize: 256,
-      timeout: timeoutSeconds,
-      vpcConfig: { subnetIds, securityGroupIds },
-      environment: { variables },
-      loggingConfig: { logFormat: "Text", logGroup: logGroup.name },
-      // Lambda's default, written out (as the compute module does): a run is traced
-      // only when its caller sends a sampled trace header; Terraform sends none.
-      tracingConfig: { mode: "PassThrough" },
-      tags: tags(functionName),
-      // Lambda checks the network interface permissions when it creates the function.
-      dependsOn: [policy],
+      roleName: `${name}-db-bootstrap-role`,
+      roleDescription: "Execution role of the database bootstrap function",
+      code: { type: "asset", path: bundle.directory, handler: "index.handler", runtime },
+      memoryMb: 256,
+      timeoutSeconds,
+      architecture: "arm64",
+      vpc: props.vpc,
+      environment,
+      secrets: [{ envVar: "DB_SECRET_NAME", secret: props.databaseSecret }],
+      logRetentionDays,
+      logFormat: "Text",
+      // Lambda's default, written out: a run is traced only when its caller
+      // sends a sampled trace header; Terraform sends none.
+      tracing: "PassThrough",
     });
+    // The log group used to be this construct's `logs`: move it, never replace it
+    // (a new group of the same name could not be created while the old one exists).
+    const formerLogGroup = TerraformStack.of(this).getLogicalId(new Construct(this, "logs").node);
+    this.function.logGroup.moveFromId(`aws_cloudwatch_log_group.${formerLogGroup}`);
+    this.secretGrant = this.function.secretGrants[0];
 
     this.invocation = new LambdaInvocation(this, "invocation", {
-      functionName: fn.functionName,
+      functionName: this.function.functionName,
       input: JSON.stringify({ action: "migrate", checksum: migrationSet.checksum }),
       triggers: { migrations: migrationSet.checksum, code: bundle.sha256Hex },
-      dependsOn: [...dependsOn, ...grants],
+      dependsOn: [...dependsOn, this.secretGrant.policy],
     });
 
-    this.functionName = fn.functionName;
-    this.functionArn = fn.arn;
+    this.functionName = this.function.functionName;
+    this.functionArn = this.function.functionArn;
+    this.role = this.function.role;
     this.migrationsChecksum = migrationSet.checksum;
     this.migrationNames = migrationSet.migrations.map((m) => m.name);
     this.bundleSizeBytes = bundle.sizeBytes;

@@ -1,5 +1,6 @@
 import { TerraformOutput } from "cdktf";
 import { resourcesOf, synthJson, testStack, configErrorOf } from "../core/testing";
+import type { PolicyDocument } from "../core/iam";
 import { InterfaceEndpoints, InterfaceEndpointsProps } from "./endpoints";
 
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"];
@@ -89,17 +90,15 @@ describe("InterfaceEndpoints: options", () => {
     expect(endpoints.billableEndpointAzs).toBe(4);
   });
 
-  it("attaches a policy, jsonencoded, only to its service", () => {
-    const policy = {
+  it("attaches a policy, as JSON, only to its service", () => {
+    const policy: PolicyDocument = {
       Version: "2012-10-17",
       Statement: [
         { Effect: "Allow", Principal: "*", Action: "secretsmanager:GetSecretValue", Resource: "*" },
       ],
     };
     const { byName } = build({ policies: { secretsmanager: policy } });
-    const encoded = byName["hr-chatbot-secretsmanager"].policy as string;
-    expect(encoded).toMatch(/^\$\{jsonencode\(/);
-    expect(encoded).toContain('"secretsmanager:GetSecretValue"');
+    expect(JSON.parse(byName["hr-chatbot-secretsmanager"].policy as string)).toEqual(policy);
     expect(byName["hr-chatbot-bedrock-runtime"]).not.toHaveProperty("policy");
   });
 });
@@ -141,7 +140,7 @@ describe("InterfaceEndpoints: invalid input", () => {
   });
 
   it("rejects a non-object policy and a bad name", () => {
-    expect(() => build({ policies: { secretsmanager: [] as unknown as object } })).toThrow(
+    expect(() => build({ policies: { secretsmanager: [] as unknown as PolicyDocument } })).toThrow(
       "policies.secretsmanager [] must be an IAM policy document object",
     );
     expect(() => build({ name: "Endpoints!" })).toThrow('name "Endpoints!" must be 2-40 lower-case');

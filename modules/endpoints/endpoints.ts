@@ -4,10 +4,10 @@
  * runtime). Private DNS is always on: the function's SDK resolves the public
  * service names to the endpoints' private addresses without any change.
  */
-import { Fn } from "cdktf";
 import { Construct } from "constructs";
 import { VpcEndpoint } from "@cdktf/provider-aws/lib/vpc-endpoint";
 import { BaseProps, fail, validateName, withName } from "../core";
+import { type PolicyDocument, policyDocument } from "../core/iam";
 import { regionProblem } from "../core/regions";
 import { didYouMean } from "../core/suggest";
 
@@ -34,13 +34,13 @@ export interface InterfaceEndpointsProps extends BaseProps {
    */
   readonly services?: ReadonlyArray<string>;
   /**
-   * Endpoint policy per service (an IAM policy document object, encoded with
-   * `Fn.jsonencode`, so it may hold Terraform references such as a secret ARN).
+   * Endpoint policy per service (an IAM policy document object, written as
+   * JSON; its strings may be Terraform references such as a secret ARN).
    * A service without one keeps the AWS default policy (full access).
    * Every key must be one of `services`.
    * @default {}
    */
-  readonly policies?: Readonly<Record<string, object>>;
+  readonly policies?: Readonly<Record<string, PolicyDocument>>;
 }
 
 const SERVICE_RE = /^[a-z0-9]+([.-][a-z0-9]+)*$/;
@@ -113,7 +113,12 @@ export class InterfaceEndpoints extends Construct {
       if (!services.includes(service)) {
         fail(`policies.${service}`, service, `is not one of services (${services.join(", ")})`);
       }
-      if (typeof policy !== "object" || policy === null || Array.isArray(policy)) {
+      if (
+        typeof policy !== "object" ||
+        policy === null ||
+        Array.isArray(policy) ||
+        !Array.isArray((policy as { Statement?: unknown }).Statement)
+      ) {
         fail(`policies.${service}`, policy, "must be an IAM policy document object");
       }
     }
@@ -131,7 +136,7 @@ export class InterfaceEndpoints extends Construct {
         privateDnsEnabled: true,
         subnetIds,
         securityGroupIds,
-        ...(policy !== undefined ? { policy: Fn.jsonencode(policy) } : {}),
+        ...(policy !== undefined ? { policy: policyDocument(...policy.Statement) } : {}),
         tags: withName(tags, `${name}-${service}`),
       });
       endpointIds[service] = endpoint.id;

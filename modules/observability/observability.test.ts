@@ -1,6 +1,5 @@
 import { TerraformOutput, TerraformStack } from "cdktf";
-import { parseJsonencode } from "../core/jsonencode";
-import { SynthJson, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
+import { SynthJson, arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { VpcFunction } from "../compute";
 import { HttpApi } from "../api";
 import { DatabaseSecret } from "../secrets";
@@ -77,7 +76,7 @@ function alarmId(json: SynthJson, alarmName: string): string | undefined {
   )?.[0];
 }
 
-const policyOf = (value: unknown) => parseJsonencode(value as string) as { Statement: Statement[] };
+const policyOf = (value: unknown) => JSON.parse(value as string) as { Statement: Statement[] };
 
 describe("Observability with every resource watched", () => {
   const { json, obs, stack } = build();
@@ -113,8 +112,8 @@ describe("Observability with every resource watched", () => {
   it("lets CloudWatch alarms of this prefix, in this account and region only, use the key", () => {
     const policy = policyOf(onlyResource(json, "aws_kms_key_policy").policy);
     const keyArn = `aws_kms_key.${keyId}.arn`;
-    const account = `\${element(split(":", ${keyArn}), 4)}`;
-    const partition = `\${element(split(":", ${keyArn}), 1)}`;
+    const account = arnPartOf(json, keyArn, 4);
+    const partition = arnPartOf(json, keyArn, 1);
     expect(policy.Statement).toEqual([
       {
         Sid: "AccountAdministration",
@@ -245,7 +244,7 @@ describe("Observability with every resource watched", () => {
     const dashboard = onlyResource(json, "aws_cloudwatch_dashboard");
     expect(dashboard.dashboard_name).toBe("hr-chatbot-overview");
     expect(obs.dashboardName).toBe("hr-chatbot-overview");
-    const body = parseJsonencode(dashboard.dashboard_body as string) as {
+    const body = JSON.parse(dashboard.dashboard_body as string) as {
       widgets: { type: string; properties: Record<string, unknown> }[];
     };
     const status = body.widgets[0];
@@ -429,7 +428,7 @@ describe("VPC flow logs", () => {
 
   it("lets only vpc-flow-logs.amazonaws.com of this account assume the role", () => {
     const trust = policyOf(onlyResource(json, "aws_iam_role").assume_role_policy);
-    const part = (i: number) => `\${element(split(":", ${groupArn}), ${i})}`;
+    const part = (i: number) => arnPartOf(json, groupArn, i);
     expect(trust.Statement).toEqual([
       {
         Effect: "Allow",

@@ -15,7 +15,7 @@
  */
 import { z } from "zod";
 import { Construct } from "constructs";
-import { Annotations, Fn, Token } from "cdktf";
+import { Annotations, Token } from "cdktf";
 import { CloudwatchDashboard } from "@cdktf/provider-aws/lib/cloudwatch-dashboard";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { CloudwatchMetricAlarm } from "@cdktf/provider-aws/lib/cloudwatch-metric-alarm";
@@ -28,7 +28,8 @@ import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { SnsTopic } from "@cdktf/provider-aws/lib/sns-topic";
 import { SnsTopicSubscription } from "@cdktf/provider-aws/lib/sns-topic-subscription";
 import { BaseProps, fail, validateName, withName } from "../core";
-import { serviceTrustPolicy } from "../core/iam";
+import { policyDocument, serviceTrustPolicy } from "../core/iam";
+import { arnParts } from "../core/arn";
 import { logRetentionSchema, validateLogRetention } from "../core/logs";
 import { validateRegion } from "../core/regions";
 
@@ -315,36 +316,31 @@ export class Observability extends Construct {
       tags: withName(tags, `${name}-alarms`),
     });
     new KmsAlias(this, "topic-key-alias", { name: `alias/${name}-alarms`, targetKeyId: key.keyId });
-    const arnPart = (i: number) => Fn.element(Fn.split(":", key.arn), i);
-    const partition = arnPart(1);
-    const account = arnPart(4);
+    const { partition, accountId: account } = arnParts(this, "topic-key-arn-parts", key.arn);
     new KmsKeyPolicy(this, "topic-key-policy", {
       keyId: key.keyId,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "AccountAdministration",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-          {
-            Sid: "CloudWatchAlarmsPublish",
-            Effect: "Allow",
-            Principal: { Service: "cloudwatch.amazonaws.com" },
-            Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
-            Resource: "*",
-            Condition: {
-              StringEquals: { "aws:SourceAccount": account },
-              ArnLike: {
-                "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}-*`,
-              },
+      policy: policyDocument(
+        {
+          Sid: "AccountAdministration",
+          Effect: "Allow",
+          Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+          Action: "kms:*",
+          Resource: "*",
+        },
+        {
+          Sid: "CloudWatchAlarmsPublish",
+          Effect: "Allow",
+          Principal: { Service: "cloudwatch.amazonaws.com" },
+          Action: ["kms:Decrypt", "kms:GenerateDataKey*"],
+          Resource: "*",
+          Condition: {
+            StringEquals: { "aws:SourceAccount": account },
+            ArnLike: {
+              "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:${name}-*`,
             },
           },
-        ],
-      }),
+        },
+      ),
     });
     this.topic = new SnsTopic(this, "topic", {
       name: `${name}-alarms`,
@@ -487,7 +483,8 @@ export class Observability extends Construct {
       const dashboardName = `${name}-overview`;
       new CloudwatchDashboard(this, "dashboard", {
         dashboardName,
-        dashboardBody: Fn.jsonencode({
+        // a JSON document whose string leaves may be references (as the IAM documents)
+        dashboardBody: JSON.stringify({
           widgets: dashboardWidgets({
             region,
             period,
@@ -512,14 +509,14 @@ export class Observability extends Construct {
         retentionInDays: flowRetention,
         tags: withName(tags, groupName),
       });
-      const groupArnPart = (i: number) => Fn.element(Fn.split(":", group.arn), i);
+      const groupArn = arnParts(this, "flow-log-group-arn-parts", group.arn);
       const role = new IamRole(this, "flow-log-role", {
         name: `${name}-flow-logs`,
         description: `Lets VPC Flow Logs write to ${groupName}`,
         assumeRolePolicy: serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
-          StringEquals: { "aws:SourceAccount": groupArnPart(4) },
+          StringEquals: { "aws:SourceAccount": groupArn.accountId },
           ArnLike: {
-            "aws:SourceArn": `arn:${groupArnPart(1)}:ec2:${groupArnPart(3)}:${groupArnPart(4)}:vpc-flow-log/*`,
+            "aws:SourceArn": `arn:${groupArn.partition}:ec2:${groupArn.region}:${groupArn.accountId}:vpc-flow-log/*`,
           },
         }),
         tags: withName(tags, `${name}-flow-logs`),
@@ -527,17 +524,12 @@ export class Observability extends Construct {
       new IamRolePolicy(this, "flow-log-policy", {
         name: "write-flow-logs",
         role: role.name,
-        policy: Fn.jsonencode({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Sid: "WriteFlowLogGroup",
-              Effect: "Allow",
-              Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-              // the group itself and what lies under it (`<arn>:*`: its log streams)
-              Resource: [group.arn, `${group.arn}:*`],
-            },
-          ],
+        policy: policyDocument({
+          Sid: "WriteFlowLogGroup",
+          Effect: "Allow",
+          Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+          // the group itself and what lies under it (`<arn>:*`: its log streams)
+          Resource: [group.arn, `${group.arn}:*`],
         }),
       });
       const flowLog = new FlowLog(this, "flow-log", {

@@ -1,9 +1,8 @@
-import { Testing } from "cdktf";
+import { TerraformOutput, Testing } from "cdktf";
 import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { RoleRef } from "../core";
-import { isJsonencode, parseJsonencode } from "../core/jsonencode";
-import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
+import { arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { AppSecret, DatabaseSecret, JsonSecret, SecretsKey } from "./index";
 
 const role: RoleRef = {
@@ -12,10 +11,16 @@ const role: RoleRef = {
 };
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
-/** The object inside a synthesized `${jsonencode({...})}` expression. */
-function decode(expr: unknown): Record<string, unknown> {
-  expect(isJsonencode(expr)).toBe(true);
-  return parseJsonencode(expr as string) as Record<string, unknown>;
+/** A synthesized policy document. */
+function decode(policy: unknown): Record<string, unknown> {
+  return JSON.parse(policy as string) as Record<string, unknown>;
+}
+
+/** The logical id of the only resource of `type`. */
+function idOf(json: ReturnType<typeof synthJson>, type: string): string {
+  const ids = Object.keys(resourcesOf(json, type));
+  expect(ids).toHaveLength(1);
+  return ids[0];
 }
 
 function warnings(scope: Construct): string[] {
@@ -61,9 +66,10 @@ describe("JsonSecret", () => {
     });
     const versions = Object.values(resourcesOf(synthJson(stack), "aws_secretsmanager_secret_version"));
     const refs = versions.find((v) => String(v.secret_string).includes("app_secret_arn"));
-    expect(decode(refs?.secret_string)).toEqual({
-      app_secret_arn: expect.stringMatching(/^\$\{aws_secretsmanager_secret\.\S+\.arn\}$/),
-    });
+    // jsonencode at apply time: the value is escaped as JSON whatever the reference holds
+    expect(refs?.secret_string).toMatch(
+      /^\$\{jsonencode\(\{"app_secret_arn" = aws_secretsmanager_secret\.app_secret_[0-9A-F]+\.arn\}\)\}$/,
+    );
   });
 
   it("without a value creates no version and warns", () => {
@@ -135,13 +141,32 @@ describe("grantRead", () => {
     expect(policy.role).toBe("hr-chatbot-lambda-role");
     expect(policy.name).toBe("hr-chatbot-database-read");
     expect(policy.policy).toBe(
-      `\${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Sid" = "ReadSecret", "Effect" = "Allow", ` +
-        `"Action" = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], ` +
-        `"Resource" = aws_secretsmanager_secret.${secretId}.arn}]})}`,
+      `{"Version":"2012-10-17","Statement":[{"Sid":"ReadSecret","Effect":"Allow",` +
+        `"Action":["secretsmanager:GetSecretValue","secretsmanager:DescribeSecret"],` +
+        `"Resource":"\${aws_secretsmanager_secret.${secretId}.arn}"}]}`,
     );
     expect(policy.policy).not.toContain("*");
     expect(policy.policy).not.toContain("kms:");
     expect(s.grants).toEqual([role]);
+  });
+
+  it("returns the grant: the role, the inline policy to depend on, and its statements", () => {
+    const { stack } = testStack();
+    const s = new JsonSecret(stack, "s", {
+      name: "hr-chatbot",
+      secretName: "hr-chatbot/x",
+      value: { a: "b" },
+    });
+    const grant = s.grantRead(role);
+    new TerraformOutput(stack, "after-grant", { value: "x", dependsOn: [grant.policy] });
+    const json = synthJson(stack);
+    const policyId = idOf(json, "aws_iam_role_policy");
+    expect(grant.grantee).toBe(role);
+    expect((json.output as Record<string, { depends_on?: string[] }>)["after-grant"].depends_on).toEqual([
+      `\${aws_iam_role_policy.${policyId}}`,
+    ]);
+    expect(grant.statements).toEqual([expect.objectContaining({ Sid: "ReadSecret", Resource: s.arn })]);
+    expect(decode(resourcesOf(json, "aws_iam_role_policy")[policyId].policy).Statement).toHaveLength(1);
   });
 
   it("adds kms:Decrypt on the customer key, limited to Secrets Manager and this secret", () => {
@@ -213,15 +238,15 @@ describe("grantRead", () => {
     s.attachCluster({ host: "db.example.internal", port: 5432, database: "app" });
     const iamRole = new IamRole(stack, "role", { name: "hr-chatbot-worker-role", assumeRolePolicy: "{}" });
     const other: RoleRef = { name: iamRole.name, arn: iamRole.arn };
-    s.grantRead(role);
+    const first = s.grantRead(role);
     s.grantRead({
       name: "hr-chatbot-bootstrap-role",
       arn: "arn:aws:iam::123456789012:role/hr-chatbot-bootstrap-role",
     });
-    s.grantRead(other);
-    s.grantRead(role);
-    s.grantRead({ ...role });
-    s.grantRead(other);
+    const byReference = s.grantRead(other);
+    expect(s.grantRead(role)).toBe(first);
+    expect(s.grantRead({ ...role })).toBe(first);
+    expect(s.grantRead(other)).toBe(byReference);
     const policies = Object.values(resourcesOf(synthJson(stack), "aws_iam_role_policy"));
     expect(policies.map((p) => p.role).sort()).toEqual([
       "${aws_iam_role.role.name}",
@@ -279,17 +304,12 @@ describe("DatabaseSecret", () => {
       username: "app_admin",
     });
     s.attachCluster({ host: "db.example.internal", port: 5432, database: "hr_chatbot" });
-    const json = JSON.parse(Testing.synth(stack, true));
+    const json = JSON.parse(Testing.synth(stack, true)) as ReturnType<typeof synthJson>;
     const expr = onlyResource(json, "aws_secretsmanager_secret_version").secret_string;
-    const value = decode(expr);
-    expect(Object.keys(value)).toEqual(["host", "port", "database", "username", "password"]);
-    expect(value).toEqual({
-      host: "db.example.internal",
-      port: 5432,
-      database: "hr_chatbot",
-      username: "app_admin",
-      password: expect.stringMatching(/^\$\{random_password\.\S+\.result\}$/),
-    });
+    expect(expr).toBe(
+      `\${jsonencode({"host" = "db.example.internal", "port" = 5432, "database" = "hr_chatbot", ` +
+        `"username" = "app_admin", "password" = random_password.${idOf(json, "random_password")}.result})}`,
+    );
     expect(s.endpoint).toEqual({ host: "db.example.internal", port: 5432, database: "hr_chatbot" });
   });
 
@@ -347,12 +367,9 @@ describe("AppSecret", () => {
     const json = synthJson(stack);
     expect(onlyResource(json, "random_bytes")).toEqual({ length: 64 });
     const expr = onlyResource(json, "aws_secretsmanager_secret_version").secret_string;
-    const value = decode(expr);
-    expect(Object.keys(value)).toEqual(["secret_key", "algorithm"]);
-    expect(value).toEqual({
-      secret_key: expect.stringMatching(/^\$\{random_bytes\.\S+\.base64\}$/),
-      algorithm: "HS256",
-    });
+    expect(expr).toBe(
+      `\${jsonencode({"secret_key" = random_bytes.${idOf(json, "random_bytes")}.base64, "algorithm" = "HS256"})}`,
+    );
     expect(s.algorithm).toBe("HS256");
     expect(onlyResource(json, "aws_secretsmanager_secret").name).toBe("hr-chatbot/app-secrets");
   });
@@ -364,11 +381,9 @@ describe("AppSecret", () => {
       secretName: "hr-chatbot/app-secrets",
       algorithm: "HS512",
     });
-    expect(
-      decode(onlyResource(synthJson(stack), "aws_secretsmanager_secret_version").secret_string),
-    ).toMatchObject({
-      algorithm: "HS512",
-    });
+    expect(onlyResource(synthJson(stack), "aws_secretsmanager_secret_version").secret_string).toContain(
+      '"algorithm" = "HS512"',
+    );
     const bad = {
       name: "hr-chatbot",
       secretName: "x",
@@ -404,8 +419,8 @@ describe("SecretsKey", () => {
           Effect: "Allow",
           Principal: {
             AWS:
-              `arn:\${element(split(":", aws_kms_key.${keyId}.arn), 1)}:iam::` +
-              `\${element(split(":", aws_kms_key.${keyId}.arn), 4)}:root`,
+              `arn:${arnPartOf(json, `aws_kms_key.${keyId}.arn`, 1)}:iam::` +
+              `${arnPartOf(json, `aws_kms_key.${keyId}.arn`, 4)}:root`,
           },
           Action: "kms:*",
           Resource: "*",

@@ -39,6 +39,8 @@ import {
 } from "../core";
 import { validateRegion } from "../core/regions";
 import { validatePostgresUsername } from "../core/postgres";
+import { type Grant, type PolicyCondition, type PolicyStatement, policyDocument } from "../core/iam";
+import { arnParts, validateKmsKeyArn } from "../core/arn";
 
 /** A JSON object stored in a secret. Values may be Terraform references. */
 export type SecretJson = Readonly<Record<string, string | number>>;
@@ -129,7 +131,6 @@ export interface SecretsKeyProps extends BaseProps {
 }
 
 const SECRET_NAME_RE = /^[A-Za-z0-9/_+=.@-]{1,512}$/;
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 const JWT_ALGORITHMS: readonly JwtAlgorithm[] = ["HS256", "HS384", "HS512"];
 
 /** Validated settings shared by all secrets. */
@@ -147,14 +148,7 @@ function validateSecretProps(props: SecretBaseProps): ResolvedSecretProps {
   if (typeof secretName !== "string" || !SECRET_NAME_RE.test(secretName)) {
     fail("secretName", secretName, "must be 1-512 characters of letters, digits and /_+=.@-");
   }
-  const kmsKeyArn = props.kmsKeyArn;
-  if (kmsKeyArn !== undefined && !Token.isUnresolved(kmsKeyArn) && !KMS_KEY_ARN_RE.test(kmsKeyArn)) {
-    fail(
-      "kmsKeyArn",
-      kmsKeyArn,
-      "must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>), not an alias",
-    );
-  }
+  const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
   const recoveryWindowInDays = props.recoveryWindowInDays ?? 30;
   if (
     !Number.isInteger(recoveryWindowInDays) ||
@@ -195,7 +189,7 @@ export abstract class SecretBase extends Construct implements ReadableSecret {
   /** The underlying secret resource. */
   protected readonly secret: SecretsmanagerSecret;
   private readonly region?: string;
-  private readonly grantedRoles: RoleRef[] = [];
+  private readonly readGrants: Grant[] = [];
   private valueVersion?: SecretsmanagerSecretVersion;
 
   protected constructor(scope: Construct, id: string, props: SecretBaseProps, defaultDescription?: string) {
@@ -227,7 +221,7 @@ export abstract class SecretBase extends Construct implements ReadableSecret {
 
   /** Roles granted read access so far, in grant order. */
   public get grants(): readonly RoleRef[] {
-    return [...this.grantedRoles];
+    return this.readGrants.map((g) => g.grantee);
   }
 
   /** True once the secret has a value (a secret version). */
@@ -247,14 +241,18 @@ export abstract class SecretBase extends Construct implements ReadableSecret {
    * Allow `role` to read this secret: `secretsmanager:GetSecretValue` and
    * `secretsmanager:DescribeSecret` on exactly this secret's ARN, plus
    * `kms:Decrypt` on the customer key (only through Secrets Manager, only for
-   * this secret) when there is one. Granting the same role twice is a no-op.
+   * this secret) when there is one. Granting the same role twice creates
+   * nothing new and returns the first grant.
+   * @returns the grant: its inline role policy and statements
    */
-  public grantRead(role: RoleRef): void {
+  public grantRead(role: RoleRef): Grant {
     const literalName = !Token.isUnresolved(role.name);
-    const already = this.grantedRoles.some((r) => r === role || (literalName && r.name === role.name));
-    if (already) return;
+    const already = this.readGrants.find(
+      (g) => g.grantee === role || (literalName && g.grantee.name === role.name),
+    );
+    if (already) return already;
 
-    const statements: Record<string, unknown>[] = [
+    const statements: PolicyStatement[] = [
       {
         Sid: "ReadSecret",
         Effect: "Allow",
@@ -265,7 +263,7 @@ export abstract class SecretBase extends Construct implements ReadableSecret {
     if (this.kmsKeyArn !== undefined) {
       // Secrets Manager decrypts with the encryption context {SecretARN: <arn>},
       // so the condition limits the key to this secret, called through Secrets Manager.
-      const condition =
+      const condition: PolicyCondition =
         this.region !== undefined
           ? {
               StringEquals: {
@@ -286,13 +284,15 @@ export abstract class SecretBase extends Construct implements ReadableSecret {
       });
     }
 
-    const id = literalName ? `grant-read-${role.name}` : `grant-read-${this.grantedRoles.length}`;
-    new IamRolePolicy(this, id, {
+    const id = literalName ? `grant-read-${role.name}` : `grant-read-${this.readGrants.length}`;
+    const policy = new IamRolePolicy(this, id, {
       name: grantPolicyName(this.name),
       role: role.name,
-      policy: Fn.jsonencode({ Version: "2012-10-17", Statement: statements }),
+      policy: policyDocument(...statements),
     });
-    this.grantedRoles.push(role);
+    const grant: Grant = { grantee: role, policy, statements };
+    this.readGrants.push(grant);
+    return grant;
   }
 
   /** Write the secret's JSON value as its (only) version. */
@@ -460,22 +460,17 @@ export class SecretsKey extends Construct {
     });
     // The account id and partition come from the key's own ARN (a separate
     // policy resource, so no cycle and no data source).
-    const arnPart = (i: number) => Fn.element(Fn.split(":", key.arn), i);
+    const { partition, accountId } = arnParts(this, "key-arn-parts", key.arn);
     new KmsKeyPolicy(this, "key-policy", {
       keyId: key.keyId,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            // AWS's default key policy statement: without it the key becomes
-            // unmanageable; with it, IAM policies in the account decide who uses the key.
-            Sid: "EnableIamPolicies",
-            Effect: "Allow",
-            Principal: { AWS: `arn:${arnPart(1)}:iam::${arnPart(4)}:root` },
-            Action: "kms:*",
-            Resource: "*",
-          },
-        ],
+      policy: policyDocument({
+        // AWS's default key policy statement: without it the key becomes
+        // unmanageable; with it, IAM policies in the account decide who uses the key.
+        Sid: "EnableIamPolicies",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
       }),
     });
     const aliasName = `alias/${name}-secrets`;

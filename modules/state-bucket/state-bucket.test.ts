@@ -1,6 +1,5 @@
 import { TerraformOutput, TerraformStack, Token } from "cdktf";
 import { onlyResource, resourcesOf, synthJson, testStack, type SynthJson } from "../core/testing";
-import { parseJsonencode } from "../core/jsonencode";
 import { StateBucket, type StateBucketProps } from "./state-bucket";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -26,7 +25,7 @@ function build(props: Partial<StateBucketProps> = {}): {
 }
 
 function statements(policy: unknown): Statement[] {
-  return (parseJsonencode(policy as string) as { Statement: Statement[] }).Statement;
+  return (JSON.parse(policy as string) as { Statement: Statement[] }).Statement;
 }
 
 const asList = (v: string | string[]): string[] => (Array.isArray(v) ? v : [v]);
@@ -181,7 +180,11 @@ describe("deploy policy", () => {
       name: "hr-chatbot-deploy",
       arn: "arn:aws:iam::123456789012:role/hr-chatbot-deploy",
     });
-    bucket.grantStateAccess({ name: "hr-chatbot-ci", arn: "arn:aws:iam::123456789012:role/hr-chatbot-ci" });
+    const ci = { name: "hr-chatbot-ci", arn: "arn:aws:iam::123456789012:role/hr-chatbot-ci" };
+    const grant = bucket.grantStateAccess(ci);
+    expect(grant.grantee).toBe(ci);
+    expect(grant.policy.friendlyUniqueId).toBe("state_state-access-2_55BC97EA");
+    expect(grant.statements.map((st) => st.Sid)).toEqual(["ListStateKeys", "ReadWriteStateAndLockObjects"]);
     const attachments = resourcesOf(synthJson(stack), "aws_iam_role_policy_attachment");
     expect(attachments).toEqual({
       "state_state-access_DB623421": expect.objectContaining({ role: "hr-chatbot-deploy" }),

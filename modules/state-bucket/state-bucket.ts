@@ -7,7 +7,7 @@
  * state under the project's key prefix.
  */
 import { Construct } from "constructs";
-import { Fn, Token } from "cdktf";
+import { Token } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketVersioningA } from "@cdktf/provider-aws/lib/s3-bucket-versioning";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -20,6 +20,8 @@ import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { BaseProps, RoleRef, fail, validateIntRange, validateName, withName } from "../core";
 import { validateS3BucketName } from "../core/aws-names";
+import { type Grant, type PolicyStatement, policyDocument } from "../core/iam";
+import { validateKmsKeyArn } from "../core/arn";
 import { validateStateKeyPrefix } from "../backend";
 
 /** Properties of {@link StateBucket}. */
@@ -70,8 +72,6 @@ export interface StateBucketProps extends BaseProps {
   readonly accessLogPrefix?: string;
 }
 
-const KMS_KEY_ARN_RE = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
-
 /** Hardened S3 bucket for Terraform state, plus the deploy policy to use it. */
 export class StateBucket extends Construct {
   /** The bucket's name. */
@@ -86,6 +86,7 @@ export class StateBucket extends Construct {
   public readonly stateKeyPrefix: string;
 
   private grants = 0;
+  private readonly deployStatements: readonly PolicyStatement[];
 
   constructor(scope: Construct, id: string, props: StateBucketProps) {
     super(scope, id);
@@ -100,14 +101,7 @@ export class StateBucket extends Construct {
       );
     }
     validateS3BucketName("bucketName", bucketName);
-    const kmsKeyArn = props.kmsKeyArn;
-    if (kmsKeyArn !== undefined && !Token.isUnresolved(kmsKeyArn) && !KMS_KEY_ARN_RE.test(kmsKeyArn)) {
-      fail(
-        "kmsKeyArn",
-        kmsKeyArn,
-        "must be a KMS key ARN arn:<partition>:kms:<region>:<account>:key/<id> (an alias cannot scope IAM permissions)",
-      );
-    }
+    const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
     const retentionDays = validateIntRange(
       "noncurrentVersionRetentionDays",
       props.noncurrentVersionRetentionDays ?? 90,
@@ -174,27 +168,24 @@ export class StateBucket extends Construct {
     const everything = [bucket.arn, `${bucket.arn}/*`];
     new S3BucketPolicy(this, "policy", {
       bucket: bucket.id,
-      policy: Fn.jsonencode({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "DenyInsecureTransport",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: everything,
-            Condition: { Bool: { "aws:SecureTransport": "false" } },
-          },
-          {
-            Sid: "DenyOutdatedTls",
-            Effect: "Deny",
-            Principal: "*",
-            Action: "s3:*",
-            Resource: everything,
-            Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
-          },
-        ],
-      }),
+      policy: policyDocument(
+        {
+          Sid: "DenyInsecureTransport",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: everything,
+          Condition: { Bool: { "aws:SecureTransport": "false" } },
+        },
+        {
+          Sid: "DenyOutdatedTls",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:*",
+          Resource: everything,
+          Condition: { NumericLessThan: { "s3:TlsVersion": 1.2 } },
+        },
+      ),
       dependsOn: [publicAccess],
     });
 
@@ -225,7 +216,7 @@ export class StateBucket extends Construct {
       });
     }
 
-    const statements: Record<string, unknown>[] = [
+    const statements: PolicyStatement[] = [
       {
         Sid: "ListStateKeys",
         Effect: "Allow",
@@ -248,7 +239,8 @@ export class StateBucket extends Construct {
         Resource: kmsKeyArn,
       });
     }
-    this.deployPolicyJson = Fn.jsonencode({ Version: "2012-10-17", Statement: statements });
+    this.deployStatements = statements;
+    this.deployPolicyJson = policyDocument(...statements);
 
     const deployPolicy = new IamPolicy(this, "deploy-policy", {
       name: `${name}-terraform-state-access`,
@@ -267,12 +259,15 @@ export class StateBucket extends Construct {
    * Attach the deploy policy to `role`, so it can read, write and lock the
    * state under {@link stateKeyPrefix}. Attachment ids follow call order
    * (`state-access`, `state-access-2`, ...).
+   * @returns the grant: the policy attachment and the deploy policy's statements
    */
-  public grantStateAccess(role: RoleRef): void {
+  public grantStateAccess(role: RoleRef): Grant {
     this.grants += 1;
-    new IamRolePolicyAttachment(this, this.grants === 1 ? "state-access" : `state-access-${this.grants}`, {
+    const id = this.grants === 1 ? "state-access" : `state-access-${this.grants}`;
+    const policy = new IamRolePolicyAttachment(this, id, {
       role: role.name,
       policyArn: this.deployPolicyArn,
     });
+    return { grantee: role, policy, statements: this.deployStatements };
   }
 }

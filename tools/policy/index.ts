@@ -16,7 +16,7 @@ export * from "./schema";
 export * from "./checkov";
 export { RULES } from "./rules";
 export { PlanView, ResourceView, Computed, PlanFormatError } from "./plan";
-export { Unknown } from "./hcl";
+export { Unknown } from "./template";
 
 /** Options for {@link reviewPlanFile}. */
 export interface ReviewOptions {

@@ -1,4 +1,4 @@
-import { Unknown } from "./hcl";
+import { Unknown } from "./template";
 import { change, lit, plan, tpl } from "./fixtures/builders";
 import { Computed, PlanView } from "./plan";
 
@@ -98,7 +98,10 @@ describe("PlanView", () => {
             unknown: { inline_policy: true },
             config: {
               inline_policy: [
-                { name: lit("p"), policy: tpl('${jsonencode({"Statement" = [{"Action" = "kms:*"}]})}') },
+                {
+                  name: lit("p"),
+                  policy: tpl('{"Statement":[{"Action":"kms:*","Resource":"${aws_kms_key.k.arn}"}]}'),
+                },
               ],
             },
           },
@@ -110,7 +113,10 @@ describe("PlanView", () => {
       policy: string;
     }[];
     expect(inline[0].name).toBe("p");
-    expect(JSON.parse(inline[0].policy)).toEqual({ Statement: [{ Action: "kms:*" }] });
+    expect(inline[0].policy).toBeInstanceOf(Unknown);
+    const doc = (inline[0].policy as unknown as Unknown).document as { Statement: Record<string, unknown>[] };
+    expect(doc.Statement[0].Action).toBe("kms:*");
+    expect(doc.Statement[0].Resource).toEqual(new Unknown(["aws_kms_key.k.arn"]));
   });
 
   it("reports replacements, deletions and provider default tags", () => {

@@ -2,10 +2,10 @@
  * A read-only view of a Terraform plan (`terraform show -json`, format 1.x)
  * built for the policy rules: every resource change with its planned values,
  * and, where a value is unknown at plan time, the value evaluated from the
- * plan's `configuration` section instead (see hcl.ts).
+ * plan's `configuration` section instead (see template.ts).
  */
 import { z } from "zod";
-import { Unknown, evaluateConstant, traversalText, type TraversalStep } from "./hcl";
+import { Unknown, evaluateConstant, traversalText, type TraversalStep } from "./template";
 import type { Note } from "./types";
 
 /**

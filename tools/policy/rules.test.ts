@@ -187,8 +187,8 @@ describe("HRC-NET-003 interface endpoints have private DNS", () => {
 describe("HRC-IAM-001 no wildcard policies", () => {
   const known = (name: string, doc: unknown) =>
     change("aws_iam_role_policy", name, { policy: JSON.stringify(doc) });
-  /** A policy whose after value is unknown; only the configuration's jsonencode shows it. */
-  const configured = (name: string, template: string) =>
+  /** A policy whose after value is unknown; only the configuration's JSON template shows it. */
+  const configured = (name: string, doc: unknown, template = JSON.stringify(doc)) =>
     change("aws_iam_role_policy", name, {}, { unknown: { policy: true }, config: { policy: tpl(template) } });
 
   it('fails Action "*" in a known policy document', () => {
@@ -203,11 +203,13 @@ describe("HRC-IAM-001 no wildcard policies", () => {
 
   it('fails Resource "*" for secretsmanager read in a policy only known from the configuration', () => {
     const r = run(noWildcardPolicies, [
-      configured(
-        "read",
-        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue"], "Resource" = "*"}, ' +
-          '{"Effect" = "Allow", "Action" = ["kms:Decrypt"], "Resource" = [aws_kms_key.key.arn]}]})}',
-      ),
+      configured("read", {
+        Version: "2012-10-17",
+        Statement: [
+          { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: "*" },
+          { Effect: "Allow", Action: ["kms:Decrypt"], Resource: ["${aws_kms_key.key.arn}"] },
+        ],
+      }),
     ]);
     expect(r.messages).toEqual([
       'aws_iam_role_policy.read: policy Statement[0] allows secretsmanager:GetSecretValue on Resource "*"; scope it to the ARNs of the secrets, keys or models actually used',
@@ -215,27 +217,47 @@ describe("HRC-IAM-001 no wildcard policies", () => {
   });
 
   it('fails "service:*" actions for kms, bedrock, secretsmanager and account-wide ARNs', () => {
-    const r = run(noWildcardPolicies, [
-      configured(
-        "wide",
-        '${jsonencode({"Statement" = [{"Effect" = "Allow", "Action" = "kms:*", "Resource" = [aws_kms_key.key.arn]}, ' +
-          '{"Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue"], "Resource" = "arn:aws:secretsmanager:*:*:secret:*"}]})}',
-      ),
-    ]);
+    const wide = {
+      Statement: [
+        { Effect: "Allow", Action: "kms:*", Resource: ["${aws_kms_key.key.arn}"] },
+        {
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: "arn:${PARTITION}:secretsmanager:*:*:secret:*",
+        },
+        {
+          Effect: "Allow",
+          Action: ["secretsmanager:GetSecretValue"],
+          Resource: "arn:aws:secretsmanager:*:*:secret:*",
+        },
+      ],
+    };
+    // as synthesized: the quotes of an interpolation's own strings are not JSON-escaped
+    const template = JSON.stringify(wide).replace("PARTITION", 'element(split(":", aws_kms_key.key.arn), 1)');
+    const r = run(noWildcardPolicies, [configured("wide", wide, template)]);
     expect(r.messages).toEqual([
       'aws_iam_role_policy.wide: policy Statement[0] allows Action "kms:*" (every kms action); list the actions needed',
-      'aws_iam_role_policy.wide: policy Statement[1] allows secretsmanager:GetSecretValue on Resource "arn:aws:secretsmanager:*:*:secret:*"; scope it to the ARNs of the secrets, keys or models actually used',
+      'aws_iam_role_policy.wide: policy Statement[2] allows secretsmanager:GetSecretValue on Resource "arn:aws:secretsmanager:*:*:secret:*"; scope it to the ARNs of the secrets, keys or models actually used',
     ]);
   });
 
   it("passes listed actions on referenced ARNs, Deny statements, and wildcards on other services", () => {
     const r = run(noWildcardPolicies, [
-      configured(
-        "scoped",
-        '${jsonencode({"Version" = "2012-10-17", "Statement" = [{"Effect" = "Allow", "Action" = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], ' +
-          '"Resource" = [aws_secretsmanager_secret.db.arn]}, {"Effect" = "Allow", "Action" = ["bedrock:InvokeModel"], ' +
-          '"Resource" = ["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-pro-v1:0"]}]})}',
-      ),
+      configured("scoped", {
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Effect: "Allow",
+            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            Resource: ["${aws_secretsmanager_secret.db.arn}"],
+          },
+          {
+            Effect: "Allow",
+            Action: ["bedrock:InvokeModel"],
+            Resource: ["arn:aws:bedrock:ap-northeast-1::foundation-model/amazon.nova-pro-v1:0"],
+          },
+        ],
+      }),
       known("deny", { Statement: [{ Effect: "Deny", Action: "*", Resource: "*" }] }),
       known("logs", {
         Statement: [

@@ -50,7 +50,9 @@ describe("sample offline plan", () => {
     expect(changeOf(original, "aws_iam_role_policy.read-secret").change.after_unknown.policy).toBe(true);
     const p = mutated((plan) => {
       const expr = configOf(plan, "aws_iam_role_policy.read-secret").expressions.policy;
-      expr.constant_value = expr.constant_value.replace("[aws_secretsmanager_secret.db-secret.arn]", '"*"');
+      const replaced = expr.constant_value.replace('["${aws_secretsmanager_secret.db-secret.arn}"]', '"*"');
+      expect(replaced).not.toBe(expr.constant_value);
+      expr.constant_value = replaced;
     });
     const r = evaluatePlan(p, ctx);
     expect(r.failed.map((f) => `${f.rule} ${f.address}: ${f.message}`)).toEqual([

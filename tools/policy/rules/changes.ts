@@ -1,7 +1,7 @@
 /**
  * Change review rule: destroying or replacing a stateful resource needs a human.
  */
-import { traversalText } from "../hcl";
+import { traversalText } from "../template";
 import type { Finding, Rule } from "../types";
 import { finding } from "./util";
 

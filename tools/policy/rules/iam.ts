@@ -1,7 +1,7 @@
 /**
  * IAM rules: no wildcard permissions on sensitive services, no broad AWS managed policies.
  */
-import { Unknown } from "../hcl";
+import { Unknown } from "../template";
 import type { PlanView, ResourceView } from "../plan";
 import type { Finding, Rule } from "../types";
 import { asList, finding, isPending, isUnset, noteUnknown, type RuleInfo } from "./util";
@@ -40,8 +40,8 @@ function policySources(plan: PlanView): PolicySource[] {
 }
 
 /**
- * The policy document: parsed JSON when the value is known, the structure
- * inside `jsonencode(...)` when only its references are unknown.
+ * The policy document: parsed JSON when the value is known, the structure of
+ * the configured JSON document when only its references are unknown.
  */
 function documentOf(value: unknown): { doc: unknown } | { problem: string } | undefined {
   if (isUnset(value)) return undefined;
@@ -52,7 +52,7 @@ function documentOf(value: unknown): { doc: unknown } | { problem: string } | un
       return { problem: "is not valid JSON" };
     }
   }
-  if (value instanceof Unknown && value.encoded !== undefined) return { doc: value.encoded };
+  if (value instanceof Unknown && value.document !== undefined) return { doc: value.document };
   if (value instanceof Unknown)
     return { problem: "is only known after apply and its configuration could not be read" };
   return { doc: value };
@@ -153,8 +153,8 @@ export const noWildcardPolicies: Rule = {
     'A role with secretsmanager:* or Resource "*" can read every secret in the account, not just the ' +
     "two this application needs; kms:* and iam:* are privilege escalation paths. Least privilege " +
     "means listed actions on listed ARNs (secret.grantRead(role) does exactly that). Policies whose " +
-    "resource ARNs are only known after apply are read from the configuration's jsonencode(...) " +
-    "expression, so the check works on offline plans too.",
+    "resource ARNs are only known after apply are read from the configuration's JSON document " +
+    "(its ${...} references left unknown), so the check works on offline plans too.",
   check(plan) {
     const out: Finding[] = [];
     for (const src of policySources(plan)) {

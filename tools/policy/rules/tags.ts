@@ -1,7 +1,7 @@
 /**
  * Tagging rule.
  */
-import { Unknown } from "../hcl";
+import { Unknown } from "../template";
 import type { Finding, Rule } from "../types";
 import { finding, isPending } from "./util";
 

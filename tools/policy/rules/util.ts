@@ -2,7 +2,7 @@
  * Helpers shared by the rules.
  */
 import * as ipaddr from "ipaddr.js";
-import { Unknown, referencesIn } from "../hcl";
+import { Unknown, referencesIn } from "../template";
 import { Computed, type PlanView, type ResourceView } from "../plan";
 import type { Finding, Rule } from "../types";
 
