@@ -8,7 +8,29 @@ import type { PolicySettings } from "./config/policy-settings";
 /** Address of the state bucket in the bootstrap stack's plan. */
 export const BOOTSTRAP_STATE_BUCKET_ADDRESS = "aws_s3_bucket.state_bucket_803B4E61";
 
-/** The `policy` section the bootstrap stack is reviewed with. */
+/** Name of the inline policy that lets a GitHub deploy role deploy its environment's stack. */
+export const GITHUB_DEPLOY_POLICY_NAME = "deploy";
+
+/**
+ * The bootstrap stack's policy section for a plan whose GitHub deploy roles'
+ * `deploy` policies are at `deployPolicyAddresses`: those accept HRC-IAM-001
+ * for `kms:CreateKey`/`kms:TagResource` on "*", nothing else changes.
+ */
+export function bootstrapPolicy(deployPolicyAddresses: readonly string[]): Partial<PolicySettings> {
+  return {
+    ...BOOTSTRAP_POLICY,
+    exceptions: deployPolicyAddresses.map((address) => ({
+      rule: "HRC-IAM-001",
+      address,
+      reason:
+        'kms:CreateKey (and kms:TagResource to tag a key as it is created) has no resource ARN: IAM only matches it on Resource "*". ' +
+        "The statement allows it only for requests tagged Project=<project> in the environment's region; every other KMS action " +
+        "of the deploy role is limited to keys tagged Project=<project> and aliases <project>-*.",
+    })),
+  };
+}
+
+/** The `policy` section the bootstrap stack is reviewed with (no GitHub deploy roles). */
 export const BOOTSTRAP_POLICY: Partial<PolicySettings> = {
   exceptions: [],
   checkovSkips: [
