@@ -115,8 +115,15 @@ export function statefulChanges(plan: PlanJson): StatefulChange[] {
         .join("; ") || undefined;
     out.push({ address: rc.address, type: rc.type, kind, reason });
   }
-  return out.sort((a, b) =>
-    a.kind === b.kind ? a.address.localeCompare(b.address) : a.kind === "replace" ? -1 : 1,
+  const rank = (t: string) => {
+    const i = STATEFUL_TYPES.indexOf(t);
+    return i < 0 ? STATEFUL_TYPES.length : i;
+  };
+  return out.sort(
+    (a, b) =>
+      (a.kind === b.kind ? 0 : a.kind === "replace" ? -1 : 1) ||
+      rank(a.type) - rank(b.type) ||
+      a.address.localeCompare(b.address),
   );
 }
 
