@@ -112,8 +112,10 @@ export function buildStacks(
       backend: process.env.STATE_BOOTSTRAP_BACKEND === "s3" ? "s3" : "local",
       github: github && {
         repository: github.repository,
+        accountId: github.accountId,
         existingProviderArn: github.existingProviderArn,
         pullRequestPlanRole: github.pullRequestPlanRole,
+        mainBranch: github.mainBranch,
         environments: b.targets,
       },
     });

@@ -55,9 +55,12 @@ describe("GitHub delivery roles of the state bootstrap stack", () => {
   test.each([
     ["github-deploy-hr-chatbot-dev", `repo:${PLACEHOLDER_REPOSITORY}:environment:dev`],
     ["github-deploy-hr-chatbot-prod", `repo:${PLACEHOLDER_REPOSITORY}:environment:prod`],
-    ["github-plan-hr-chatbot", `repo:${PLACEHOLDER_REPOSITORY}:pull_request`],
-  ])("%s trusts exactly %s", (role, sub) => {
-    expect(trustSub(role)).toBe(sub);
+    [
+      "github-plan-hr-chatbot",
+      [`repo:${PLACEHOLDER_REPOSITORY}:pull_request`, `repo:${PLACEHOLDER_REPOSITORY}:ref:refs/heads/main`],
+    ],
+  ])("%s trusts exactly %j", (role, sub) => {
+    expect(trustSub(role)).toEqual(sub);
   });
 
   test.each(["dev", "prod"])(
@@ -92,14 +95,14 @@ describe("GitHub delivery roles of the state bootstrap stack", () => {
       Effect: "Deny",
       Action: "iam:*",
       Resource: [
-        "arn:aws:iam::$${aws:PrincipalAccount}:role/github-actions/*",
-        "arn:aws:iam::$${aws:PrincipalAccount}:oidc-provider/*",
+        "arn:aws:iam::123456789012:role/github-actions/*",
+        "arn:aws:iam::123456789012:oidc-provider/*",
       ],
     });
     const iamAllowed = deploy
       .filter((s) => s.Effect === "Allow" && asList(s.Action).some((a) => a.startsWith("iam:")))
       .flatMap((s) => asList(s.Resource));
-    expect(new Set(iamAllowed)).toEqual(new Set(["arn:aws:iam::$${aws:PrincipalAccount}:role/hr-chatbot-*"]));
+    expect(new Set(iamAllowed)).toEqual(new Set(["arn:aws:iam::123456789012:role/hr-chatbot-*"]));
     // no role the deploy role may change carries the delivery roles' names
     expect(roles.every((r) => !String(r.name).startsWith("hr-chatbot-"))).toBe(true);
   });
@@ -129,22 +132,27 @@ describe("the delivery file", () => {
 
   test.each([
     [
-      { repository: "example-org/*" },
+      { repository: "example-org/*", accountId: "123456789012" },
       'github.json: repository "example-org/*" must name one repository (no wildcard)',
     ],
+    [{ repository: "o/r" }, "github.json: accountId (missing)"],
+    [{ repository: "o/r", accountId: "12345" }, 'github.json: accountId "12345" must be the 12-digit id'],
     [
-      { repository: "nobody" },
+      { repository: "nobody", accountId: "123456789012" },
       'github.json: repository "nobody" must be <owner>/<repository> as on github.com',
     ],
     [
-      { repository: "o/r", githubEnvironments: { prod: "prod*" } },
+      { repository: "o/r", accountId: "123456789012", githubEnvironments: { prod: "prod*" } },
       'github.json: githubEnvironments.prod "prod*" must be 1-255 letters',
     ],
     [
-      { repository: "o/r", existingProviderArn: "arn:aws:iam::1:oidc-provider/x" },
+      { repository: "o/r", accountId: "123456789012", existingProviderArn: "arn:aws:iam::1:oidc-provider/x" },
       "github.json: existingProviderArn",
     ],
-    [{ repository: "o/r", repo: "x" }, "github.json: repo is not a known field of the delivery file"],
+    [
+      { repository: "o/r", accountId: "123456789012", repo: "x" },
+      "github.json: repo is not a known field of the delivery file",
+    ],
   ])("%j is rejected with file, field, value and rule", (content, message) => {
     const errors = loadGithubDelivery(write(content)).errors;
     expect(errors).toHaveLength(1);
@@ -154,7 +162,7 @@ describe("the delivery file", () => {
   test("a rejected delivery file stops synth with its message", () => {
     const result = synthesizeApp({
       outdir: join(root, "bad"),
-      githubDeliveryFile: write({ repository: "x" }),
+      githubDeliveryFile: write({ repository: "x", accountId: "123456789012" }),
     });
     expect(result.ok).toBe(false);
     expect(result.errors.join("\n")).toContain("github.json: repository");
@@ -173,7 +181,11 @@ describe("the delivery file", () => {
   });
 
   test("a GitHub environment of another name is the sub claim", () => {
-    const file = write({ repository: "acme/infra", githubEnvironments: { prod: "production" } });
+    const file = write({
+      repository: "acme/infra",
+      accountId: "123456789012",
+      githubEnvironments: { prod: "production" },
+    });
     const result = synthesizeApp({ outdir: join(root, "renamed"), githubDeliveryFile: file });
     const doc = readFileSync(join(result.outdir, "stacks", "state-bootstrap", "cdk.tf.json"), "utf8");
     expect(doc).toContain("repo:acme/infra:environment:production");

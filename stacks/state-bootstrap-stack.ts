@@ -18,7 +18,6 @@ import { StateBucket } from "../modules/state-bucket";
 import { partitionOf } from "../modules/compute/compute";
 import { GithubActionsRole, GithubOidcProvider, stateObjectStatements } from "../modules/github-oidc";
 import { deployStatements, planStatements, type DeliveryScope } from "./delivery-permissions";
-import { GITHUB_DEPLOY_POLICY_NAME } from "./state-bootstrap-policy";
 
 /** One environment whose stack GitHub Actions deploys with a role of its own. */
 export interface GithubDeployTarget {
@@ -36,10 +35,18 @@ export interface GithubDeployTarget {
 export interface GithubDeliveryProps {
   /** The one repository (`<owner>/<name>`) whose workflows may assume the roles. */
   readonly repository: string;
+  /** The 12-digit account the roles and the environments' resources live in. */
+  readonly accountId: string;
   /** The account's existing GitHub OIDC provider. @default one is created */
   readonly existingProviderArn?: string;
-  /** Create the read-only plan role for pull requests. @default true */
+  /** Create the read-only plan role for pull requests (and pushes to `mainBranch`). @default true */
   readonly pullRequestPlanRole?: boolean;
+  /**
+   * Branch whose push workflow plans with the plan role before the gated
+   * apply (`repo:<owner>/<repo>:ref:refs/heads/<branch>`).
+   * @default "main"
+   */
+  readonly mainBranch?: string;
   /** One deploy role per environment. */
   readonly environments: readonly GithubDeployTarget[];
 }
@@ -136,10 +143,10 @@ export class StateBootstrapStack extends TerraformStack {
       existingProviderArn: github.existingProviderArn,
       tags,
     });
-    // The IAM policy variable ${aws:PrincipalAccount} (escaped as $${...} for
-    // Terraform): the deploy roles' own account, known at plan time so the
-    // policy review and checkov read the documents.
-    const account = "$${aws:PrincipalAccount}";
+    // A literal account id: the documents are known at plan time, so the
+    // policy review and checkov read them; a precondition on every role
+    // checks that the provider is in that account.
+    const account = github.accountId;
     const scope = (region: string): DeliveryScope => ({
       partition: partitionOf(region),
       region,
@@ -158,6 +165,7 @@ export class StateBootstrapStack extends TerraformStack {
         subject: { environment: env.githubEnvironment },
         roleName: `github-deploy-${project}-${env.name}`,
         path: DELIVERY_ROLE_PATH,
+        accountId: account,
         description: `GitHub Actions deploys ${project} ${env.name} (state ${env.stateKey})`,
         policies: {
           "terraform-state": document(
@@ -168,7 +176,7 @@ export class StateBootstrapStack extends TerraformStack {
               access: "readwrite",
             }),
           ),
-          [GITHUB_DEPLOY_POLICY_NAME]: document(deployStatements(s)),
+          deploy: document(deployStatements(s)),
         },
         tags,
       });
@@ -180,10 +188,11 @@ export class StateBootstrapStack extends TerraformStack {
       const role = new GithubActionsRole(this, "github-plan", {
         providerArn: provider.arn,
         repository: github.repository,
-        subject: { pullRequest: true },
+        subject: [{ pullRequest: true }, { branch: github.mainBranch ?? "main" }],
         roleName: `github-plan-${project}`,
         path: DELIVERY_ROLE_PATH,
-        description: `GitHub Actions plans ${project} on pull requests (read only, state read without lock)`,
+        accountId: account,
+        description: `GitHub Actions plans ${project} on pull requests and on ${github.mainBranch ?? "main"} (read only, state read without lock)`,
         policies: {
           "terraform-state": document(
             stateObjectStatements({

@@ -83,6 +83,63 @@ describe("GithubActionsRole trust", () => {
     expect(role.assume_role_policy).not.toMatch(/StringLike|\*/);
   });
 
+  test("several subjects: one StringEquals list of exact claims", () => {
+    const { stack } = testStack();
+    new GithubActionsRole(stack, "role", {
+      providerArn: PROVIDER_ARN,
+      repository: "o/r",
+      subject: [{ pullRequest: true }, { branch: "main" }],
+      roleName: "github-plan",
+    });
+    const role = onlyResource(synthJson(stack), "aws_iam_role");
+    const doc = JSON.parse(role.assume_role_policy as string) as {
+      Statement: { Condition: Record<string, Record<string, unknown>> }[];
+    };
+    expect(doc.Statement[0].Condition).toEqual({
+      StringEquals: {
+        "token.actions.githubusercontent.com:aud": "sts.amazonaws.com",
+        "token.actions.githubusercontent.com:sub": ["repo:o/r:pull_request", "repo:o/r:ref:refs/heads/main"],
+      },
+    });
+  });
+
+  test("accountId: a precondition that the created provider is in that account", () => {
+    const { stack } = testStack();
+    const provider = new GithubOidcProvider(stack, "oidc");
+    new GithubActionsRole(stack, "role", {
+      providerArn: provider.arn,
+      repository: "o/r",
+      subject: { environment: "dev" },
+      roleName: "github-deploy",
+      accountId: "123456789012",
+    });
+    const role = onlyResource(synthJson(stack), "aws_iam_role");
+    expect(role.lifecycle).toEqual({
+      precondition: [
+        {
+          condition: expect.stringMatching(
+            /^\$\{\(element\(split\(":", aws_iam_openid_connect_provider\.oidc_provider_[0-9A-F]+\.arn\), 4\) == "123456789012"\)\}$/,
+          ),
+          error_message: expect.stringContaining("not in account 123456789012"),
+        },
+      ],
+    });
+  });
+
+  test("accountId: a literal provider ARN of another account is refused at synth", () => {
+    const { stack } = testStack();
+    expect(
+      () =>
+        new GithubActionsRole(stack, "role", {
+          providerArn: PROVIDER_ARN,
+          repository: "o/r",
+          subject: { environment: "dev" },
+          roleName: "github-deploy",
+          accountId: "210987654321",
+        }),
+    ).toThrow(/providerArn .*must be in account 210987654321/);
+  });
+
   test("role on its own path, one-hour sessions, inline policies by name", () => {
     const { json, role } = trust({ environment: "dev" });
     expect(role).toMatchObject({
@@ -121,6 +178,8 @@ describe("GithubActionsRole trust", () => {
     expect(githubEnvironmentProblem("production")).toBeUndefined();
     expect(githubEnvironmentProblem("")).toBeDefined();
     expect(githubSubjectClaim("o/r", { pullRequest: true })).toBe("repo:o/r:pull_request");
+    expect(githubSubjectClaim("o/r", { branch: "main" })).toBe("repo:o/r:ref:refs/heads/main");
+    expect(() => githubSubjectClaim("o/r", { branch: "*" })).toThrow(/subject.branch/);
   });
 });
 

@@ -10,7 +10,7 @@
  * @see https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc.html
  */
 import { Construct } from "constructs";
-import { Token } from "cdktf";
+import { Fn, Op, Token } from "cdktf";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -52,7 +52,11 @@ export type GithubSubject =
   /** Jobs with `environment: <name>`: `repo:<owner>/<repo>:environment:<name>`. */
   | { readonly environment: string }
   /** Jobs of `pull_request` workflows: `repo:<owner>/<repo>:pull_request`. */
-  | { readonly pullRequest: true };
+  | { readonly pullRequest: true }
+  /** Jobs without an environment on a push to one branch: `repo:<owner>/<repo>:ref:refs/heads/<branch>`. */
+  | { readonly branch: string };
+
+const BRANCH_RE = /^[A-Za-z0-9._/-]{1,255}$/;
 
 /** The exact `sub` claim of `subject` in `repository`. */
 export function githubSubjectClaim(repository: string, subject: GithubSubject): string {
@@ -63,6 +67,11 @@ export function githubSubjectClaim(repository: string, subject: GithubSubject): 
     if (envProblem) fail("subject.environment", subject.environment, envProblem);
     return `repo:${repository}:environment:${subject.environment}`;
   }
+  if ("branch" in subject) {
+    if (!BRANCH_RE.test(subject.branch) || subject.branch.includes(".."))
+      fail("subject.branch", subject.branch, "must be a branch name (no wildcard)");
+    return `repo:${repository}:ref:refs/heads/${subject.branch}`;
+  }
   return `repo:${repository}:pull_request`;
 }
 
@@ -71,7 +80,14 @@ export function githubSubjectClaim(repository: string, subject: GithubSubject): 
  * principal, `aud` and `sub` matched exactly. A JSON string whose leaves may
  * be tokens (the provider ARN).
  */
-export function githubTrustPolicy(providerArn: string, repository: string, subject: GithubSubject): string {
+export function githubTrustPolicy(
+  providerArn: string,
+  repository: string,
+  subject: GithubSubject | readonly GithubSubject[],
+): string {
+  const subjects = (Array.isArray(subject) ? subject : [subject]) as readonly GithubSubject[];
+  if (subjects.length === 0) fail("subject", subjects, "must name at least one subject");
+  const claims = subjects.map((s) => githubSubjectClaim(repository, s));
   return JSON.stringify({
     Version: "2012-10-17",
     Statement: [
@@ -83,7 +99,8 @@ export function githubTrustPolicy(providerArn: string, repository: string, subje
         Condition: {
           StringEquals: {
             [`${GITHUB_OIDC_HOST}:aud`]: GITHUB_OIDC_AUDIENCE,
-            [`${GITHUB_OIDC_HOST}:sub`]: githubSubjectClaim(repository, subject),
+            // several exact values: StringEquals matches any of them
+            [`${GITHUB_OIDC_HOST}:sub`]: claims.length === 1 ? claims[0] : claims,
           },
         },
       },
@@ -143,8 +160,8 @@ export interface GithubActionsRoleProps {
   readonly providerArn: string;
   /** The one repository whose workflows may assume the role, `<owner>/<name>`. */
   readonly repository: string;
-  /** The exact `sub` claim: one GitHub environment, or pull requests. */
-  readonly subject: GithubSubject;
+  /** The exact `sub` claim(s): a GitHub environment, pull requests, or a branch. */
+  readonly subject: GithubSubject | readonly GithubSubject[];
   /** Role name (1-64 characters of `A-Za-z0-9+=,.@_-`). */
   readonly roleName: string;
   /**
@@ -168,6 +185,13 @@ export interface GithubActionsRoleProps {
   readonly maxSessionDurationSeconds?: number;
   /** Tags of the role. @default {} */
   readonly tags?: Tags;
+  /**
+   * The 12-digit account the role's policies name in their ARNs. The role
+   * then requires the provider to be in that account: checked at synth for
+   * a literal provider ARN, by a Terraform precondition (at plan) otherwise.
+   * @default no check
+   */
+  readonly accountId?: string;
 }
 
 /** A role one repository's workflows assume with a GitHub OIDC token. */
@@ -176,8 +200,8 @@ export class GithubActionsRole extends Construct implements RoleRef {
   public readonly name: string;
   /** The role's ARN (the `role-to-assume` of `aws-actions/configure-aws-credentials`). */
   public readonly arn: string;
-  /** The exact `sub` claim the trust policy requires. */
-  public readonly subjectClaim: string;
+  /** The exact `sub` claims the trust policy accepts. */
+  public readonly subjectClaims: readonly string[];
 
   constructor(scope: Construct, id: string, props: GithubActionsRoleProps) {
     super(scope, id);
@@ -192,15 +216,43 @@ export class GithubActionsRole extends Construct implements RoleRef {
       3600,
       43200,
     );
-    this.subjectClaim = githubSubjectClaim(props.repository, props.subject);
+    const subjects = (
+      Array.isArray(props.subject) ? props.subject : [props.subject]
+    ) as readonly GithubSubject[];
+    this.subjectClaims = subjects.map((s) => githubSubjectClaim(props.repository, s));
 
+    const accountId = props.accountId;
+    if (accountId !== undefined && !/^\d{12}$/.test(accountId))
+      fail("accountId", accountId, "must be a 12-digit AWS account id");
+    if (
+      accountId !== undefined &&
+      !Token.isUnresolved(props.providerArn) &&
+      props.providerArn.split(":")[4] !== accountId
+    )
+      fail(
+        "providerArn",
+        props.providerArn,
+        `must be in account ${accountId}, the account the role's policies name`,
+      );
+    const providerAccount = Fn.element(Fn.split(":", props.providerArn), 4);
     const role = new IamRole(this, "role", {
       name: props.roleName,
       path,
-      description: props.description ?? `GitHub Actions: ${this.subjectClaim}`,
+      description: props.description ?? `GitHub Actions: ${this.subjectClaims.join(", ")}`,
       assumeRolePolicy: githubTrustPolicy(props.providerArn, props.repository, props.subject),
       maxSessionDuration: maxSession,
       tags: withName(props.tags, props.roleName),
+      lifecycle:
+        accountId !== undefined && Token.isUnresolved(props.providerArn)
+          ? {
+              precondition: [
+                {
+                  condition: Op.eq(providerAccount, accountId),
+                  errorMessage: `The GitHub OIDC provider is not in account ${accountId}, the account the role's policies name: set accountId to the account you deploy to.`,
+                },
+              ],
+            }
+          : undefined,
     });
     for (const [policyName, document] of Object.entries(props.policies ?? {})) {
       new IamRolePolicy(this, `policy-${policyName}`, {

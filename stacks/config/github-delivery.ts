@@ -28,6 +28,12 @@ export const githubDeliverySchema = z.strictObject({
     .string()
     .superRefine(refine(githubRepositoryProblem))
     .describe("The one repository (owner/name) whose workflows may assume the roles."),
+  accountId: z
+    .string()
+    .regex(/^\d{12}$/, { error: "must be the 12-digit id of the account the environments deploy to" })
+    .describe(
+      "AWS account of the state bucket, the roles and the environments (123456789012 is a placeholder).",
+    ),
   existingProviderArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:oidc-provider\/token\.actions\.githubusercontent\.com$/, {
@@ -39,6 +45,11 @@ export const githubDeliverySchema = z.strictObject({
     .boolean()
     .default(true)
     .describe("Create the read-only plan role for pull requests (sub repo:<owner>/<repo>:pull_request)."),
+  mainBranch: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]{1,255}$/, { error: "must be a branch name (no wildcard)" })
+    .default("main")
+    .describe("Branch whose pushes plan with the plan role before the gated apply."),
   githubEnvironments: z
     .record(z.string(), z.string().superRefine(refine(githubEnvironmentProblem)))
     .default({})

@@ -6,7 +6,7 @@
 import { reviewPlanFile, type Review } from "../policy/index";
 import type { LoadedEnvironment } from "../../stacks/config/load";
 import { readFileSync } from "node:fs";
-import { GITHUB_DEPLOY_POLICY_NAME, bootstrapPolicy } from "../../stacks/state-bootstrap-policy";
+import { GITHUB_ROLE_POLICY_NAMES, bootstrapPolicy } from "../../stacks/state-bootstrap-policy";
 import type { StackPlanResult } from "./offline-plan";
 
 /** Options of {@link reviewPlans}. */
@@ -33,12 +33,12 @@ export function policyEnvironmentFor(
     name: stack,
     production: true,
     tags: { ...tags, Environment: "shared" },
-    policy: bootstrapPolicy(planJsonFile ? githubDeployPolicyAddresses(planJsonFile) : []),
+    policy: bootstrapPolicy(planJsonFile ? githubRolePolicyAddresses(planJsonFile) : []),
   };
 }
 
-/** Addresses of the GitHub deploy roles' `deploy` inline policies in a bootstrap plan. */
-export function githubDeployPolicyAddresses(planJsonFile: string): string[] {
+/** Addresses of the GitHub roles' `deploy` and `plan` inline policies in a bootstrap plan. */
+export function githubRolePolicyAddresses(planJsonFile: string): string[] {
   const plan = JSON.parse(readFileSync(planJsonFile, "utf8")) as {
     resource_changes?: { address: string; type: string; change: { after?: { name?: string } | null } }[];
   };
@@ -46,8 +46,8 @@ export function githubDeployPolicyAddresses(planJsonFile: string): string[] {
     .filter(
       (rc) =>
         rc.type === "aws_iam_role_policy" &&
-        rc.address.includes("github-deploy-") &&
-        rc.change.after?.name === GITHUB_DEPLOY_POLICY_NAME,
+        /\.github-(deploy|plan)/.test(rc.address) &&
+        GITHUB_ROLE_POLICY_NAMES.includes(rc.change.after?.name ?? ""),
     )
     .map((rc) => rc.address);
 }
