@@ -28,6 +28,18 @@ export function parseIamDocument(text: string | undefined): unknown {
   }
 }
 
+/** A JSON value with every object's keys sorted: IAM returns documents with its own key order. */
+export function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object")
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
 /** What the synthesized stack says the roles are: name -> path, trust, inline policies. */
 export interface ExpectedGithubRole {
   readonly name: string;
@@ -85,8 +97,8 @@ export async function checkGithubRoles(clients: AwsClients, doc: TfJson): Promis
       c.eq(`${want.name} path`, role?.Path, want.path);
       c.eq(
         `${want.name} trust policy (provider, aud, exact sub)`,
-        parseIamDocument(role?.AssumeRolePolicyDocument),
-        want.trust,
+        canonical(parseIamDocument(role?.AssumeRolePolicyDocument)),
+        canonical(want.trust),
       );
       const names = (await iam.send(new ListRolePoliciesCommand({ RoleName: want.name }))).PolicyNames ?? [];
       c.eq(`${want.name} inline policies`, [...names].sort(), Object.keys(want.policies).sort());
@@ -94,8 +106,8 @@ export async function checkGithubRoles(clients: AwsClients, doc: TfJson): Promis
         const p = await iam.send(new GetRolePolicyCommand({ RoleName: want.name, PolicyName: name }));
         c.eq(
           `${want.name} policy ${name} as synthesized`,
-          parseIamDocument(p.PolicyDocument),
-          want.policies[name],
+          canonical(parseIamDocument(p.PolicyDocument)),
+          canonical(want.policies[name]),
         );
       }
     }
