@@ -15,3 +15,4 @@ export * from "./api";
 export * from "./db-bootstrap";
 export * from "./backend";
 export * from "./state-bucket";
+export * from "./github-oidc";
