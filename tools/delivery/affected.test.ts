@@ -27,4 +27,8 @@ describe("affected stacks of a pull request", () => {
   it("every stack when the base has no synth output", () => {
     expect(affectedStacks(join(root, "missing"), head)).toEqual(["dev", "prod", "state-bootstrap"]);
   });
+
+  it("leaves out the stacks an administrator applies (--exclude state-bootstrap)", () => {
+    expect(affectedStacks(join(root, "missing"), head, ["state-bootstrap"])).toEqual(["dev", "prod"]);
+  });
 });
