@@ -17,3 +17,4 @@ export * from "./observability";
 export * from "./db-bootstrap";
 export * from "./backend";
 export * from "./state-bucket";
+export * from "./github-oidc";

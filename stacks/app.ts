@@ -20,7 +20,9 @@ import {
 import { physicalNameProblems } from "./config/physical-names";
 import { isProductionName } from "./config/production";
 import { HrChatbotStack } from "./hr-chatbot-stack";
-import { StateBootstrapStack } from "./state-bootstrap-stack";
+import { StateBootstrapStack, type GithubDeployTarget } from "./state-bootstrap-stack";
+import { s3StateKey } from "../modules/backend/backend";
+import { loadGithubDelivery, type GithubDeliveryConfig } from "./config/github-delivery";
 
 /** Options of {@link synthesizeApp}. */
 export interface SynthOptions {
@@ -30,6 +32,12 @@ export interface SynthOptions {
   readonly outdir?: string;
   /** Extra `DEVELOPER_CIDRS` value (comma separated). @default process.env.DEVELOPER_CIDRS */
   readonly developerCidrs?: string;
+  /**
+   * GitHub delivery file (repository whose workflows get deploy roles); a
+   * missing file means no GitHub roles.
+   * @default `GITHUB_DELIVERY_FILE` or `stacks/github.json`
+   */
+  readonly githubDeliveryFile?: string;
 }
 
 /** What a synth produced. */
@@ -115,7 +123,11 @@ function warningsOf(stack: TerraformStack): string[] {
 }
 
 /** Build every stack into `app`; returns the stack names. Throws ConfigError for construct-level problems. */
-export function buildStacks(app: App, environments: readonly LoadedEnvironment[]): string[] {
+export function buildStacks(
+  app: App,
+  environments: readonly LoadedEnvironment[],
+  github?: GithubDeliveryConfig,
+): string[] {
   const names: string[] = [];
   for (const env of environments) {
     try {
@@ -135,17 +147,33 @@ export function buildStacks(app: App, environments: readonly LoadedEnvironment[]
   // one state bucket per (bucket, region) the environments use
   const buckets = new Map<
     string,
-    { bucket: string; region: string; project: string; tags: Record<string, string> }
+    {
+      bucket: string;
+      region: string;
+      project: string;
+      tags: Record<string, string>;
+      targets: GithubDeployTarget[];
+    }
   >();
   for (const env of environments) {
     const b = env.config.backend;
-    if (b.type === "s3")
-      buckets.set(`${b.bucket}@${b.region}`, {
+    if (b.type !== "s3") continue;
+    const key = `${b.bucket}@${b.region}`;
+    if (!buckets.has(key))
+      buckets.set(key, {
         bucket: b.bucket,
         region: b.region,
         project: env.config.project,
         tags: { ...env.config.tags },
+        targets: [],
       });
+    const name = env.config.name;
+    buckets.get(key)!.targets.push({
+      name,
+      githubEnvironment: github?.githubEnvironments[name] ?? name,
+      region: env.config.region,
+      stateKey: s3StateKey({ project: env.config.project, environment: name, stackName: name }, b.keyPrefix),
+    });
   }
   [...buckets.values()].forEach((b, i) => {
     const name = i === 0 ? BOOTSTRAP_STACK : `${BOOTSTRAP_STACK}-${i + 1}`;
@@ -155,6 +183,14 @@ export function buildStacks(app: App, environments: readonly LoadedEnvironment[]
       bucketName: b.bucket,
       tags: { ...b.tags, Environment: "shared" },
       backend: process.env.STATE_BOOTSTRAP_BACKEND === "s3" ? "s3" : "local",
+      github: github && {
+        repository: github.repository,
+        accountId: github.accountId,
+        existingProviderArn: github.existingProviderArn,
+        pullRequestPlanRole: github.pullRequestPlanRole,
+        mainBranch: github.mainBranch,
+        environments: b.targets,
+      },
     });
     names.push(name);
   });
@@ -185,13 +221,14 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     const stacksDir = join(outdir, "stacks");
     if (existsSync(stacksDir) && readdirSync(stacksDir).length === 0) rmSync(stacksDir, { recursive: true });
   };
-  if (loaded.errors.length > 0) {
+  const github = loadGithubDelivery(opts.githubDeliveryFile ?? process.env.GITHUB_DELIVERY_FILE);
+  if (loaded.errors.length > 0 || github.errors.length > 0) {
     removeRejected();
     return {
       ok: false,
       outdir,
       stacks: [],
-      errors: loaded.errors,
+      errors: [...loaded.errors, ...github.errors],
       warnings: loaded.warnings,
       annotations: [],
     };
@@ -199,7 +236,7 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
   const app = new App({ outdir, skipValidation: false });
   let stacks: string[];
   try {
-    stacks = buildStacks(app, loaded.environments);
+    stacks = buildStacks(app, loaded.environments, github.config);
   } catch (e) {
     if (e instanceof ConfigError)
       return {

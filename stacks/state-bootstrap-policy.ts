@@ -8,7 +8,29 @@ import type { PolicySettings } from "./config/policy-settings";
 /** Address of the state bucket in the bootstrap stack's plan. */
 export const BOOTSTRAP_STATE_BUCKET_ADDRESS = "aws_s3_bucket.state_bucket_803B4E61";
 
-/** The `policy` section the bootstrap stack is reviewed with. */
+/** Names of the GitHub roles' inline policies that grant AWS access beyond the state (deploy role, plan role). */
+export const GITHUB_ROLE_POLICY_NAMES: readonly string[] = ["deploy", "plan"];
+
+/**
+ * The bootstrap stack's policy section for a plan whose GitHub roles'
+ * `deploy`/`plan` policies are at `addresses`: those accept HRC-IAM-001 for
+ * their KMS statements, nothing else changes.
+ */
+export function bootstrapPolicy(addresses: readonly string[]): Partial<PolicySettings> {
+  return {
+    ...BOOTSTRAP_POLICY,
+    exceptions: addresses.map((address) => ({
+      rule: "HRC-IAM-001",
+      address,
+      reason:
+        'KMS key ARNs hold generated ids and kms:CreateKey (with kms:TagResource to tag a key as it is created) matches only Resource "*", ' +
+        "so the key statements cannot name keys: creating is allowed only for requests tagged Project=<project> in the environment's " +
+        "region, every other key action only on keys tagged Project=<project>, aliases only as alias/<project>-*.",
+    })),
+  };
+}
+
+/** The `policy` section the bootstrap stack is reviewed with (no GitHub deploy roles). */
 export const BOOTSTRAP_POLICY: Partial<PolicySettings> = {
   exceptions: [],
   checkovSkips: [

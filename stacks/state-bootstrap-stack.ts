@@ -15,6 +15,44 @@ import { Tags, fail, validateName } from "../modules/core";
 import { validateRegion } from "../modules/core/regions";
 import { configureBackend } from "../modules/backend";
 import { StateBucket } from "../modules/state-bucket";
+import { partitionOf } from "../modules/compute/compute";
+import { GithubActionsRole, GithubOidcProvider, stateObjectStatements } from "../modules/github-oidc";
+import { deployStatements, planStatements, type DeliveryScope } from "./delivery-permissions";
+
+/** One environment whose stack GitHub Actions deploys with a role of its own. */
+export interface GithubDeployTarget {
+  /** Environment name (the stack name). */
+  readonly name: string;
+  /** GitHub environment whose jobs may assume the deploy role (`sub` claim). */
+  readonly githubEnvironment: string;
+  /** Region the environment deploys to. */
+  readonly region: string;
+  /** The environment's state key in this stack's bucket. */
+  readonly stateKey: string;
+}
+
+/** GitHub Actions delivery roles of {@link StateBootstrapStack}. */
+export interface GithubDeliveryProps {
+  /** The one repository (`<owner>/<name>`) whose workflows may assume the roles. */
+  readonly repository: string;
+  /** The 12-digit account the roles and the environments' resources live in. */
+  readonly accountId: string;
+  /** The account's existing GitHub OIDC provider. @default one is created */
+  readonly existingProviderArn?: string;
+  /** Create the read-only plan role for pull requests (and pushes to `mainBranch`). @default true */
+  readonly pullRequestPlanRole?: boolean;
+  /**
+   * Branch whose push workflow plans with the plan role before the gated
+   * apply (`repo:<owner>/<repo>:ref:refs/heads/<branch>`).
+   * @default "main"
+   */
+  readonly mainBranch?: string;
+  /** One deploy role per environment. */
+  readonly environments: readonly GithubDeployTarget[];
+}
+
+/** IAM path of the delivery roles (denied to the deploy roles themselves). */
+export const DELIVERY_ROLE_PATH = "/github-actions/";
 
 /** Properties of {@link StateBootstrapStack}. */
 export interface StateBootstrapStackProps {
@@ -38,6 +76,12 @@ export interface StateBootstrapStackProps {
    * @default "local"
    */
   readonly backend?: "local" | "s3";
+  /**
+   * GitHub OIDC provider and deploy roles for the environments whose state
+   * lives in this bucket (see docs/delivery.md).
+   * @default no GitHub roles
+   */
+  readonly github?: GithubDeliveryProps;
 }
 
 /** Environment segment of the bootstrap stack's own state key. */
@@ -90,5 +134,91 @@ export class StateBootstrapStack extends TerraformStack {
       description: "Attach to the roles that run Terraform for this project",
     });
     new TerraformOutput(this, "deploy_policy_json", { value: this.stateBucket.deployPolicyJson });
+
+    if (props.github) this.githubRoles(project, props.bucketName, props.tags, props.github);
+  }
+
+  private githubRoles(project: string, bucket: string, tags: Tags, github: GithubDeliveryProps): void {
+    const provider = new GithubOidcProvider(this, "github-oidc", {
+      existingProviderArn: github.existingProviderArn,
+      tags,
+    });
+    // A literal account id: the documents are known at plan time, so the
+    // policy review and checkov read them; a precondition on every role
+    // checks that the provider is in that account.
+    const account = github.accountId;
+    const scope = (region: string): DeliveryScope => ({
+      partition: partitionOf(region),
+      region,
+      account,
+      project,
+      rolePath: DELIVERY_ROLE_PATH,
+    });
+    const document = (statements: Record<string, unknown>[]) =>
+      JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const roleArns: Record<string, string> = {};
+    for (const env of github.environments) {
+      const s = scope(env.region);
+      const role = new GithubActionsRole(this, `github-deploy-${env.name}`, {
+        providerArn: provider.arn,
+        repository: github.repository,
+        subject: { environment: env.githubEnvironment },
+        roleName: `github-deploy-${project}-${env.name}`,
+        path: DELIVERY_ROLE_PATH,
+        accountId: account,
+        description: `GitHub Actions deploys ${project} ${env.name} (state ${env.stateKey})`,
+        policies: {
+          "terraform-state": document(
+            stateObjectStatements({
+              partition: s.partition,
+              bucket,
+              keys: [env.stateKey],
+              access: "readwrite",
+            }),
+          ),
+          deploy: document(deployStatements(s)),
+        },
+        tags,
+      });
+      roleArns[env.name] = role.arn;
+    }
+    if (github.pullRequestPlanRole ?? true) {
+      const regions = [...new Set(github.environments.map((e) => e.region))];
+      const s = scope(regions[0] ?? "us-east-1");
+      const role = new GithubActionsRole(this, "github-plan", {
+        providerArn: provider.arn,
+        repository: github.repository,
+        subject: [{ pullRequest: true }, { branch: github.mainBranch ?? "main" }],
+        roleName: `github-plan-${project}`,
+        path: DELIVERY_ROLE_PATH,
+        accountId: account,
+        description: `GitHub Actions plans ${project} on pull requests and on ${github.mainBranch ?? "main"} (read only, state read without lock)`,
+        policies: {
+          "terraform-state": document(
+            stateObjectStatements({
+              partition: s.partition,
+              bucket,
+              keys: github.environments.map((e) => e.stateKey),
+              access: "read",
+            }),
+          ),
+          // Sids must be unique within a policy: numbered when there are several regions
+          plan: document(
+            regions.flatMap((r, i) =>
+              planStatements(scope(r)).map((st) =>
+                regions.length > 1 ? { ...st, Sid: `${String(st.Sid)}${i + 1}` } : st,
+              ),
+            ),
+          ),
+        },
+        tags,
+      });
+      roleArns["pull-requests"] = role.arn;
+    }
+    new TerraformOutput(this, "github_oidc_provider_arn", { value: provider.arn });
+    new TerraformOutput(this, "github_role_arns", {
+      value: roleArns,
+      description: "role-to-assume per GitHub environment (and pull-requests for plans)",
+    });
   }
 }

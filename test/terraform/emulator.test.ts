@@ -104,6 +104,21 @@ if (!findMotoServer()) {
       expect(step("a").checks.length).toBeGreaterThanOrEqual(6);
     });
 
+    it("a. applies the GitHub OIDC provider and the delivery roles exactly as synthesized", () => {
+      const names = passed("a").checks.map((x) => x.name);
+      expect(names).toEqual(
+        expect.arrayContaining([
+          "one OIDC provider for token.actions.githubusercontent.com",
+          "OIDC provider audience",
+          "github-deploy-hr-chatbot-dev trust policy (provider, aud, exact sub)",
+          "github-deploy-hr-chatbot-prod trust policy (provider, aud, exact sub)",
+          "github-plan-hr-chatbot trust policy (provider, aud, exact sub)",
+          "github-deploy-hr-chatbot-dev policy deploy as synthesized",
+          "github-deploy-hr-chatbot-dev policy terraform-state as synthesized",
+        ]),
+      );
+    });
+
     it("b. applies dev with the S3 backend in that bucket", () => {
       passed("b");
       expect(result.counts.applied).toBeGreaterThan(40);

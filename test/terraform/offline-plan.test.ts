@@ -15,6 +15,13 @@ import { findProviderMirror, findTerraform } from "../../tools/offline-plan/terr
 import type { StackPlanResult } from "../../tools/offline-plan/offline-plan";
 import { reviewPlans } from "../../tools/offline-plan/review";
 import { loadEnvironments } from "../../stacks/config/load";
+import {
+  REPLACEMENT_FIXTURE,
+  craftReplacement,
+  fixtureFile,
+  trimPlan,
+} from "../../tools/plan-comment/fixtures";
+import { commentMarker, renderPlanComment, type PlanJson } from "../../tools/plan-comment/render";
 
 const terraform = findTerraform();
 const mirror = findProviderMirror();
@@ -88,6 +95,21 @@ if (!available) {
           failed: [],
         });
         expect(review.result.passedRules.length).toBeGreaterThanOrEqual(10);
+      }
+    });
+
+    it("the plan-comment fixtures are these plans (regenerate: npx tsx tools/plan-comment/regenerate-fixtures.ts)", () => {
+      const read = (file: string) => JSON.parse(readFileSync(file, "utf8")) as PlanJson;
+      for (const r of results) {
+        const plan = read(r.planJsonFile!);
+        expect({ stack: r.stack, plan: trimPlan(plan) }).toEqual({
+          stack: r.stack,
+          plan: read(fixtureFile(r.stack)),
+        });
+        const md = renderPlanComment({ stack: r.stack, plan });
+        expect(md.startsWith(commentMarker(r.stack))).toBe(true);
+        expect(md).toContain(`**${r.summary!.totals.create} to create, 0 to update`);
+        if (r.stack === "dev") expect(craftReplacement(plan)).toEqual(read(REPLACEMENT_FIXTURE));
       }
     });
 

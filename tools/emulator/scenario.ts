@@ -2,7 +2,8 @@
  * The end-to-end scenario against the local emulator, with the real aws
  * provider and the real S3 backend:
  *
- *  a. apply the state bootstrap stack (local backend): the state bucket;
+ *  a. apply the state bootstrap stack (local backend): the state bucket, and
+ *     the GitHub OIDC provider and delivery roles (checked against the synthesized documents);
  *  b. apply the environment's stack with its S3 backend in that bucket;
  *  c. read back through the AWS SDK what exists and compare with the environment file;
  *  d. a second plan of both stacks reports no changes;
@@ -43,6 +44,7 @@ import {
   type Check,
   type Checks,
 } from "./checks";
+import { checkGithubRoles } from "./github-checks";
 import { EMULATOR_NOTES, emulatorProcessEnv, startMoto, type MotoServer } from "./moto";
 import { killGroup, runTerraformTracked, spawnTracked } from "./processes";
 import { prepareEmulatorScratch, type EmulatorBackend } from "./overlay";
@@ -328,6 +330,11 @@ async function scenario(
     if (boot.ok) {
       counts.bootstrap = resourceCount(boot.apply.stdout, "added");
       bucketChecks = await checkStateBucket(clients, backend.bucket);
+      // the GitHub OIDC provider and delivery roles, when the delivery file asks for them
+      if (docs[bootstrap].resource?.aws_iam_role) {
+        const roleChecks = await checkGithubRoles(clients, docs[bootstrap]);
+        bucketChecks.list.push(...roleChecks.list);
+      }
     }
     report({
       id: "a",
@@ -335,7 +342,7 @@ async function scenario(
       ok: boot.ok && bucketChecks!.failed.length === 0,
       seconds: boot.ok ? boot.seconds : seconds(t),
       summary: boot.ok
-        ? `applied ${counts.bootstrap} resources; state bucket ${backend.bucket}: ${bucketChecks!.list.length - bucketChecks!.failed.length}/${bucketChecks!.list.length} checks ok`
+        ? `applied ${counts.bootstrap} resources; state bucket and GitHub roles: ${bucketChecks!.list.length - bucketChecks!.failed.length}/${bucketChecks!.list.length} checks ok`
         : "apply failed",
       checks: bucketChecks?.list ?? [],
       error: boot.ok ? undefined : boot.error.message,

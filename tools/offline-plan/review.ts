@@ -5,7 +5,8 @@
  */
 import { reviewPlanFile, type Review } from "../policy/index";
 import type { LoadedEnvironment } from "../../stacks/config/load";
-import { BOOTSTRAP_POLICY } from "../../stacks/state-bootstrap-policy";
+import { readFileSync } from "node:fs";
+import { GITHUB_ROLE_POLICY_NAMES, bootstrapPolicy } from "../../stacks/state-bootstrap-policy";
 import type { StackPlanResult } from "./offline-plan";
 
 /** Options of {@link reviewPlans}. */
@@ -20,7 +21,11 @@ export interface ReviewPlansOptions {
  * The policy view of a stack: its environment file, or for a state bootstrap
  * stack a production-grade context with the bootstrap's own checkov skips.
  */
-export function policyEnvironmentFor(stack: string, environments: readonly LoadedEnvironment[]): unknown {
+export function policyEnvironmentFor(
+  stack: string,
+  environments: readonly LoadedEnvironment[],
+  planJsonFile?: string,
+): unknown {
   const env = environments.find((e) => e.config.name === stack);
   if (env) return env.config;
   const tags = environments[0]?.config.tags ?? {};
@@ -28,8 +33,23 @@ export function policyEnvironmentFor(stack: string, environments: readonly Loade
     name: stack,
     production: true,
     tags: { ...tags, Environment: "shared" },
-    policy: BOOTSTRAP_POLICY,
+    policy: bootstrapPolicy(planJsonFile ? githubRolePolicyAddresses(planJsonFile) : []),
   };
+}
+
+/** Addresses of the GitHub roles' `deploy` and `plan` inline policies in a bootstrap plan. */
+export function githubRolePolicyAddresses(planJsonFile: string): string[] {
+  const plan = JSON.parse(readFileSync(planJsonFile, "utf8")) as {
+    resource_changes?: { address: string; type: string; change: { after?: { name?: string } | null } }[];
+  };
+  return (plan.resource_changes ?? [])
+    .filter(
+      (rc) =>
+        rc.type === "aws_iam_role_policy" &&
+        /\.github-(deploy|plan)/.test(rc.address) &&
+        GITHUB_ROLE_POLICY_NAMES.includes(rc.change.after?.name ?? ""),
+    )
+    .map((rc) => rc.address);
 }
 
 /** Review every successful plan; returns one review per planned stack. */
@@ -43,7 +63,7 @@ export function reviewPlans(
     .map((r) => ({
       stack: r.stack,
       review: reviewPlanFile(r.planJsonFile!, {
-        environment: policyEnvironmentFor(r.stack, environments),
+        environment: policyEnvironmentFor(r.stack, environments, r.planJsonFile),
         checkov: opts.checkov ?? "auto",
         enforceCheckov: opts.enforceCheckov ?? false,
       }),
