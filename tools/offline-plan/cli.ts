@@ -1,5 +1,5 @@
 /**
- * `npm run plan:offline [-- <stack>...] [--no-synth] [--validate-only] [--out DIR]
+ * `npm run plan:offline [-- <stack>... | --stack <stack>...] [--no-synth] [--validate-only] [--out DIR]
  *                       [--no-review] [--checkov auto|on|off] [--checkov-enforce]]`
  *
  * Synthesizes every stack, then for each requested stack runs terraform
@@ -26,6 +26,8 @@ async function main(): Promise<number> {
       "no-review": { type: "boolean", default: false },
       checkov: { type: "string", default: "auto" },
       "checkov-enforce": { type: "boolean", default: false },
+      // the same spelling as `npm run plan-comment -- --stack <stack>`
+      stack: { type: "string", multiple: true, default: [] },
     },
   });
   if (!values["no-synth"]) {
@@ -40,7 +42,7 @@ async function main(): Promise<number> {
   const results = await planAll({
     synthDir: values.synth,
     outDir: values.out,
-    stacks: positionals,
+    stacks: [...positionals, ...values.stack],
     validateOnly: values["validate-only"],
   });
   const failed = results.filter((r) => !r.ok);
