@@ -222,31 +222,19 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     if (existsSync(stacksDir) && readdirSync(stacksDir).length === 0) rmSync(stacksDir, { recursive: true });
   };
   const github = loadGithubDelivery(opts.githubDeliveryFile ?? process.env.GITHUB_DELIVERY_FILE);
-  if (loaded.errors.length > 0 || github.errors.length > 0) {
+  /** The result of a rejected synth: nothing of a rejected environment is left in `outdir`. */
+  const reject = (errors: string[]): SynthResult => {
     removeRejected();
-    return {
-      ok: false,
-      outdir,
-      stacks: [],
-      errors: [...loaded.errors, ...github.errors],
-      warnings: loaded.warnings,
-      annotations: [],
-    };
-  }
+    return { ok: false, outdir, stacks: [], errors, warnings: loaded.warnings, annotations: [] };
+  };
+  if (loaded.errors.length > 0 || github.errors.length > 0)
+    return reject([...loaded.errors, ...github.errors]);
   const app = new App({ outdir, skipValidation: false });
   let stacks: string[];
   try {
     stacks = buildStacks(app, loaded.environments, github.config);
   } catch (e) {
-    if (e instanceof ConfigError)
-      return {
-        ok: false,
-        outdir,
-        stacks: [],
-        errors: [e.message],
-        warnings: loaded.warnings,
-        annotations: [],
-      };
+    if (e instanceof ConfigError) return reject([e.message]);
     throw e;
   }
   // names that reach AWS: rules per resource type, and no two resources with one name
@@ -258,10 +246,7 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     if (problems.length) loaded.rejected.push(env.config.name);
     return problems.map((p) => `${file}: ${p.path} ${formatValue(p.value)} ${p.rule}`);
   });
-  if (nameErrors.length > 0) {
-    removeRejected();
-    return { ok: false, outdir, stacks: [], errors: nameErrors, warnings: loaded.warnings, annotations: [] };
-  }
+  if (nameErrors.length > 0) return reject(nameErrors);
   const annotations = app.node.children
     .filter((c): c is TerraformStack => c instanceof TerraformStack)
     .flatMap(warningsOf);
