@@ -2,9 +2,10 @@
  * Two jest projects:
  *  - unit: construct and config tests on synthesized JSON (fast, no Terraform)
  *  - terraform: tests that run the real terraform binary (offline validate/plan,
- *    emulator deploys, the packed library in a consumer); its global setup
- *    installs the pinned Python tools when missing. Kept apart so `npm run test:unit` stays instant, while
- *    `npm test` runs both.
+ *    emulator deploys, the packed library in a consumer). Kept apart so
+ *    `npm run test:unit` stays fast, while `npm test` runs both.
+ * The global setup installs the pinned tools (checkov, moto, actionlint,
+ * zizmor) into .venv when they are missing; no suite skips itself.
  */
 const transform = {
   "^.+\\.(t|j)sx?$": ["@swc/jest", { jsc: { target: "es2022", parser: { syntax: "typescript" } } }],
@@ -30,8 +31,7 @@ module.exports = {
       ...common,
       displayName: "terraform",
       testMatch: ["<rootDir>/test/terraform/**/*.test.ts"],
-      // installs the pinned checkov and moto into .venv when missing
-      globalSetup: "<rootDir>/test/terraform/install-python-tools.ts",
     },
   ],
+  globalSetup: "<rootDir>/test/install-pinned-tools.ts",
 };

@@ -1,28 +1,29 @@
 /**
- * Global setup of the `terraform` jest project: installs the pinned Python
- * tools the suite runs (checkov for plan review, moto for the emulator
- * scenario) into .venv when they are missing, so `npm test` on a fresh
- * machine runs every scenario instead of skipping one. Both installers are
- * idempotent: an installed pinned version costs a `pip show` each.
+ * jest global setup: installs the pinned tools the suites run (checkov for
+ * plan review, moto for the emulator scenario, actionlint and zizmor for the
+ * workflows) into .venv when they are missing, so `npm test` on a fresh
+ * machine runs every suite. The installers are idempotent: an installed
+ * pinned version costs a version check each.
  *
- * A failed install does not stop the other projects: it is recorded in
- * PYTHON_TOOLS_INSTALL_ERRORS (inherited by the test workers), and the
- * scenario that needs the tool fails with that message.
+ * A failed install does not stop the run: it is recorded in
+ * PINNED_TOOLS_INSTALL_ERRORS (inherited by the test workers), and the suite
+ * that needs the tool fails with that message.
  */
 import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 
-const REPO = resolve(__dirname, "..", "..");
+const REPO = resolve(__dirname, "..");
 
 /** The installers, by tool. */
-export const PYTHON_TOOL_INSTALLERS: Readonly<Record<string, string>> = {
+export const PINNED_TOOL_INSTALLERS: Readonly<Record<string, string>> = {
   checkov: join("tools", "policy", "install-checkov.sh"),
   moto: join("tools", "emulator", "install-moto.sh"),
+  "actionlint and zizmor": join("tools", "workflows", "install-linters.sh"),
 };
 
-export default function installPythonTools(): void {
+export default function installPinnedTools(): void {
   const errors: string[] = [];
-  for (const [tool, script] of Object.entries(PYTHON_TOOL_INSTALLERS)) {
+  for (const [tool, script] of Object.entries(PINNED_TOOL_INSTALLERS)) {
     const started = Date.now();
     const run = spawnSync("bash", [join(REPO, script)], { cwd: REPO, encoding: "utf8" });
     const output = `${run.stdout ?? ""}${run.stderr ?? ""}`.trim();
@@ -34,7 +35,7 @@ export default function installPythonTools(): void {
     }
   }
   if (errors.length) {
-    console.error(`\n*** PYTHON TOOLS NOT INSTALLED ***\n${errors.join("\n")}\n`);
-    process.env.PYTHON_TOOLS_INSTALL_ERRORS = errors.join("\n");
+    console.error(`\n*** PINNED TOOLS NOT INSTALLED ***\n${errors.join("\n")}\n`);
+    process.env.PINNED_TOOLS_INSTALL_ERRORS = errors.join("\n");
   }
 }

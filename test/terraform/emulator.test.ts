@@ -6,9 +6,8 @@
  *
  * moto comes from `bash tools/emulator/install-moto.sh`, which the terraform
  * project's global setup runs when moto is missing: a moto that is still
- * missing fails the suite. Without terraform or the provider mirror (which
- * npm cannot install) the suite reports itself skipped, loudly; with
- * REQUIRE_TERRAFORM=1 (set by .ci/run) that is a failure instead.
+ * missing fails the suite. So does a missing terraform binary or provider
+ * mirror (which npm cannot install): the suite never reports itself skipped.
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -32,24 +31,17 @@ import {
 const missing = scenarioPrerequisites(findMotoServer);
 
 if (!findMotoServer()) {
-  // npm test installs moto itself (test/terraform/install-python-tools.ts): missing means that failed
+  // npm test installs moto itself (test/install-pinned-tools.ts): missing means that failed
   test("the emulator scenario can run: moto is installed", () => {
     throw new Error(
       "end-to-end emulator scenario cannot run: moto is not installed (bash tools/emulator/install-moto.sh)" +
-        (process.env.PYTHON_TOOLS_INSTALL_ERRORS ? `\n${process.env.PYTHON_TOOLS_INSTALL_ERRORS}` : ""),
+        (process.env.PINNED_TOOLS_INSTALL_ERRORS ? `\n${process.env.PINNED_TOOLS_INSTALL_ERRORS}` : ""),
     );
   });
 } else if (missing) {
-  if (process.env.REQUIRE_TERRAFORM === "1") {
-    test("the emulator scenario can run (REQUIRE_TERRAFORM=1)", () => {
-      throw new Error(`end-to-end emulator scenario cannot run: ${missing}`);
-    });
-  } else {
-    console.warn(
-      `\n*** EMULATOR END-TO-END SCENARIO SKIPPED: ${missing}. Set REQUIRE_TERRAFORM=1 to make this an error. ***\n`,
-    );
-    test.skip(`end-to-end deploy against moto (skipped: ${missing})`, () => undefined);
-  }
+  test("the emulator scenario can run: terraform and the provider mirror are installed", () => {
+    throw new Error(`end-to-end emulator scenario cannot run: ${missing} (see README "Offline Terraform")`);
+  });
 } else {
   describe("end-to-end deploy of dev against the local AWS emulator", () => {
     const workDir = mkdtempSync(join(tmpdir(), "emulator-e2e-"));
