@@ -173,6 +173,8 @@ export class HrChatbotStack extends TerraformStack {
       tracing: env.compute.tracing,
       reservedConcurrency: env.compute.reservedConcurrency,
       provisionedConcurrency: env.compute.provisionedConcurrency,
+      // the stack's customer key, when it has one, also encrypts the functions' environments
+      kmsKeyArn: key?.arn,
     });
 
     this.api = new HttpApi(this, "api", {
@@ -198,6 +200,8 @@ export class HrChatbotStack extends TerraformStack {
         ...(this.endpoints.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
       ],
       logRetentionDays: env.compute.logRetentionDays,
+      kmsKeyArn: key?.arn,
+      reservedConcurrency: env.compute.supportFunctionReservedConcurrency,
     });
 
     this.observability = new Observability(this, "observability", {

@@ -690,3 +690,32 @@ describe("input validation", () => {
     });
   });
 });
+
+describe("environment encryption with a customer key", () => {
+  const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+  it("sets kms_key_arn and lets only this function's environment be decrypted with the key", () => {
+    const { json } = build({ kmsKeyArn: KEY });
+    const fn = Object.values(json.resource.aws_lambda_function)[0] as { kms_key_arn?: string };
+    expect(fn.kms_key_arn).toBe(KEY);
+    expect(policies(json)["environment-key-decrypt"]).toEqual([
+      {
+        Sid: "DecryptFunctionEnvironment",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KEY,
+        Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": "hr-chatbot-backend" } },
+      },
+    ]);
+  });
+  it("leaves the AWS managed key (no kms_key_arn, no key policy) by default", () => {
+    const { json } = build();
+    const fn = Object.values(json.resource.aws_lambda_function)[0] as { kms_key_arn?: string };
+    expect(fn.kms_key_arn).toBeUndefined();
+    expect(policies(json)["environment-key-decrypt"]).toBeUndefined();
+  });
+  it("refuses a value that is not a KMS key ARN", () => {
+    expect(create({ kmsKeyArn: "alias/aws/lambda" })).toThrow(
+      /kmsKeyArn "alias\/aws\/lambda" must be a KMS key ARN/,
+    );
+  });
+});

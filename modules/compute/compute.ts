@@ -18,7 +18,7 @@ import { Construct } from "constructs";
 import { Annotations, AssetType, Fn, TerraformAsset, Token } from "cdktf";
 import { zipDirectory } from "../core/zip";
 import { type Grant, policyDocument, serviceTrustPolicy } from "../core/iam";
-import { arnParts } from "../core/arn";
+import { arnParts, validateKmsKeyArn } from "../core/arn";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
@@ -220,6 +220,15 @@ export interface VpcFunctionProps extends BaseProps {
    * @default unreserved (the account's shared pool)
    */
   readonly reservedConcurrency?: number;
+  /**
+   * ARN of the customer managed KMS key that encrypts the function's
+   * environment variables at rest (the function's `kms_key_arn`). The
+   * execution role gets `kms:Decrypt` on it, limited to this function's
+   * encryption context; whoever deploys needs `kms:CreateGrant` on it.
+   * @default Lambda's AWS managed key `aws/lambda`
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars-encryption.html
+   */
+  readonly kmsKeyArn?: string;
   /**
    * Provisioned concurrency on the alias `live` (publishes versions).
    * @default none
@@ -601,6 +610,23 @@ export class VpcFunction extends Construct {
       }),
     });
 
+    const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
+    if (kmsKeyArn !== undefined) {
+      new IamRolePolicy(this, "environment-key-policy", {
+        name: "environment-key-decrypt",
+        role: this.role.name,
+        policy: policyDocument({
+          // Lambda decrypts the environment at start with the function's
+          // name as encryption context; nothing else may use the key this way.
+          Sid: "DecryptFunctionEnvironment",
+          Effect: "Allow",
+          Action: "kms:Decrypt",
+          Resource: kmsKeyArn,
+          Condition: { StringEquals: { "kms:EncryptionContext:LambdaFunctionName": functionName } },
+        }),
+      });
+    }
+
     if (tracing === "Active") {
       new IamRolePolicy(this, "xray-policy", {
         name: "xray-tracing",
@@ -669,6 +695,7 @@ export class VpcFunction extends Construct {
       loggingConfig: { logFormat, logGroup: this.logGroup.name },
       tracingConfig: { mode: tracing },
       reservedConcurrentExecutions: props.reservedConcurrency,
+      kmsKeyArn,
       publish: provisioned !== undefined ? true : undefined,
       tags: withName(tags, functionName),
       // The log group must exist first (else Lambda creates an unmanaged one), and

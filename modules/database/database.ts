@@ -524,6 +524,9 @@ export class AuroraPostgresServerless extends Construct {
           publiclyAccessible,
           applyImmediately,
           copyTagsToSnapshot: true,
+          // RDS's default, written out: minor versions (security fixes) are applied in the
+          // maintenance window; the configuration then says so, not only the plan
+          autoMinorVersionUpgrade: true,
           performanceInsightsEnabled: piEnabled,
           performanceInsightsRetentionPeriod: piRetention,
           performanceInsightsKmsKeyId: piEnabled ? pi?.kmsKeyArn : undefined,

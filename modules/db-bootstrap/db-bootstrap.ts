@@ -99,6 +99,20 @@ export interface DbBootstrapProps extends BaseProps {
    * @default "verify-full"
    */
   readonly sslMode?: DbBootstrapSslMode;
+  /**
+   * Customer managed KMS key for the function's environment variables
+   * (the `kmsKeyArn` of the function's `VpcFunction`).
+   * @default Lambda's AWS managed key `aws/lambda`
+   */
+  readonly kmsKeyArn?: string;
+  /**
+   * Reserved concurrent executions of the function. Terraform invokes it
+   * once per apply and the migrations take an advisory lock, so 1 is enough;
+   * a reservation also keeps the account's other functions from starving it.
+   * @default unreserved (the account's shared pool)
+   * @see https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html
+   */
+  readonly reservedConcurrency?: number;
 }
 
 const RUNTIMES: readonly DbBootstrapRuntime[] = ["nodejs22.x"];
@@ -180,6 +194,8 @@ export class DbBootstrap extends Construct {
       // Lambda's default, written out: a run is traced only when its caller
       // sends a sampled trace header; Terraform sends none.
       tracing: "PassThrough",
+      kmsKeyArn: props.kmsKeyArn,
+      reservedConcurrency: props.reservedConcurrency,
     });
     // The log group used to be this construct's `logs`: move it, never replace it
     // (a new group of the same name could not be created while the old one exists).

@@ -37,6 +37,8 @@ export const PRODUCTION_REQUIRED_CHECKS: Readonly<Record<string, string>> = {
   CKV_AWS_327: "Aurora storage uses a customer managed KMS key",
   CKV_AWS_353: "Performance Insights is on",
   CKV2_AWS_11: "the VPC has flow logs",
+  CKV_AWS_115: "every function has reserved concurrency",
+  CKV_AWS_173: "function environments are encrypted with a customer managed KMS key",
 };
 
 /** The lowest `policy.failOn` a production environment may set: high findings always fail. */
@@ -112,6 +114,18 @@ export const PRODUCTION_MINIMUMS: readonly Minimum[] = [
     holds: (e) => e.secrets.recoveryWindowDays >= 7,
     value: (e) => e.secrets.recoveryWindowDays,
     rule: `must be 7-30 days ${IN_PROD} (0 deletes secrets at once)`,
+  },
+  {
+    path: "compute.reservedConcurrency",
+    holds: (e) => e.compute.reservedConcurrency !== undefined && e.compute.reservedConcurrency > 0,
+    value: (e) => e.compute.reservedConcurrency,
+    rule: `must be set to at least 1 ${IN_PROD} (the backend's share of the account's concurrency is guaranteed, and a runaway caller cannot take the rest)`,
+  },
+  {
+    path: "compute.supportFunctionReservedConcurrency",
+    holds: (e) => e.compute.supportFunctionReservedConcurrency !== undefined,
+    value: (e) => e.compute.supportFunctionReservedConcurrency,
+    rule: `must be set ${IN_PROD} (every function has reserved concurrency)`,
   },
   {
     path: "network.flowLogs",

@@ -305,6 +305,18 @@ export function checkRules(env: EnvConfig): RuleResult {
     );
     if (problem) err("compute.reservedConcurrency", env.compute.reservedConcurrency, problem);
   }
+  if (env.compute.supportFunctionReservedConcurrency !== undefined) {
+    // the backend's reservation and the support functions' come out of the same account pool
+    const total = (env.compute.reservedConcurrency ?? 0) + env.compute.supportFunctionReservedConcurrency;
+    const problem = reservedConcurrencyProblem(total, env.compute.accountConcurrency);
+    if (problem) {
+      err(
+        "compute.supportFunctionReservedConcurrency",
+        env.compute.supportFunctionReservedConcurrency,
+        `with compute.reservedConcurrency reserves ${total} concurrent executions, which ${problem}`,
+      );
+    }
+  }
   if (env.compute.provisionedConcurrency !== undefined) {
     const problem = reservedConcurrencyProblem(
       env.compute.provisionedConcurrency,

@@ -259,6 +259,11 @@ export const environmentSchema = z
       environment: z.record(z.string(), z.string()).default({}).describe("Extra environment variables."),
       logRetentionDays: retentionDays.default(30),
       reservedConcurrency: intIn(0, 1_000_000).optional().describe("Reserved concurrent executions."),
+      supportFunctionReservedConcurrency: intIn(1, 1_000_000)
+        .optional()
+        .describe(
+          "Reserved concurrent executions of each of the project's own functions (database bootstrap, secret rotation). @default unreserved",
+        ),
       provisionedConcurrency: intIn(1, 1_000_000)
         .optional()
         .describe("Provisioned concurrency on the alias live."),

@@ -727,6 +727,16 @@ const TABLE: Record<string, Row> = {
     false,
     /must be true in a production environment/,
   ),
+  "no reserved concurrency for the backend in production": prodRow(
+    "compute.reservedConcurrency",
+    undefined,
+    /must be set to at least 1 in a production environment/,
+  ),
+  "no reserved concurrency for the project's own functions in production": prodRow(
+    "compute.supportFunctionReservedConcurrency",
+    undefined,
+    /must be set in a production environment \(every function has reserved concurrency\)/,
+  ),
   "no flow logs in production": prodRow(
     "network.flowLogs",
     false,

@@ -57,6 +57,8 @@ export interface StackPlanResult {
   readonly seconds: Readonly<Record<"init" | "validate" | "plan" | "show", number>>;
   readonly planFile?: string;
   readonly planJsonFile?: string;
+  /** The synthesized configuration that was planned (`<stackDir>/cdk.tf.json`). */
+  readonly configFile?: string;
   readonly summary?: PlanSummary;
 }
 
@@ -124,5 +126,12 @@ export async function planStack(stack: string, opts: PlanStackOptions): Promise<
   const planJsonFile = join(outDir, "plan.json");
   writeFileSync(planJsonFile, show.stdout);
   const summary = summarizePlan(JSON.parse(show.stdout));
-  return { ...base, ok: true, planFile, planJsonFile, summary };
+  return {
+    ...base,
+    ok: true,
+    planFile,
+    planJsonFile,
+    configFile: join(opts.stackDir, "cdk.tf.json"),
+    summary,
+  };
 }

@@ -63,6 +63,7 @@ export function reviewPlans(
     .map((r) => ({
       stack: r.stack,
       review: reviewPlanFile(r.planJsonFile!, {
+        configPath: r.configFile,
         environment: policyEnvironmentFor(r.stack, environments, r.planJsonFile),
         checkov: opts.checkov ?? "auto",
         enforceCheckov: opts.enforceCheckov ?? false,

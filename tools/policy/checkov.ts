@@ -10,6 +10,8 @@
  * strace: no network connection is attempted.
  */
 import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import type { CheckovSkip } from "./schema";
 
@@ -58,10 +60,26 @@ export class CheckovError extends Error {
   }
 }
 
+/**
+ * What checkov reads: a plan JSON (`terraform show -json`) or a synthesized
+ * Terraform JSON configuration (`cdk.tf.json`).
+ */
+export type CheckovFramework = "terraform_plan" | "terraform_json";
+
 /** Options for {@link runCheckov}. */
 export interface RunCheckovOptions {
-  /** Path of the plan JSON (`terraform show -json plan.tfplan`). */
+  /** Path of the plan JSON (`terraform show -json plan.tfplan`), or of a `cdk.tf.json` with `framework: "terraform_json"`. */
   readonly planPath: string;
+  /**
+   * checkov's framework for `planPath`.
+   * @default "terraform_plan"
+   */
+  readonly framework?: CheckovFramework;
+  /**
+   * Run only these checks (checkov `--check`).
+   * @default every check
+   */
+  readonly checks?: readonly string[];
   /**
    * Checks to skip (the environment file's `policy.checkovSkips`).
    * @default []
@@ -95,8 +113,12 @@ export function checkovEnv(base: NodeJS.ProcessEnv = process.env): NodeJS.Proces
 }
 
 /** The arguments checkov gets for `planPath` with the global skips `ids`. */
-export function checkovArgs(planPath: string, ids: readonly string[]): string[] {
-  const args = ["-f", planPath, "--framework", "terraform_plan", "-o", "json", "--quiet", "--skip-download"];
+export function checkovArgs(
+  planPath: string,
+  ids: readonly string[],
+  framework: CheckovFramework = "terraform_plan",
+): string[] {
+  const args = ["-f", planPath, "--framework", framework, "-o", "json", "--quiet", "--skip-download"];
   if (ids.length > 0) args.push("--skip-check", ids.join(","));
   return args;
 }
@@ -123,6 +145,7 @@ interface RawReport {
 export function parseCheckovOutput(
   stdout: string,
   skips: readonly CheckovSkip[] = [],
+  address: (reported: string) => string = (a) => a,
 ): Pick<CheckovResult, "version" | "passed" | "failed" | "skipped" | "resourceCount"> {
   let data: unknown;
   try {
@@ -146,7 +169,7 @@ export function parseCheckovOutput(
       failures.push({
         id: String(check.check_id),
         name: String(check.check_name ?? ""),
-        resource: String(check.resource_address ?? check.resource ?? ""),
+        resource: address(String(check.resource_address ?? check.resource ?? "")),
         guideline: typeof check.guideline === "string" ? check.guideline : null,
       });
     }
@@ -161,6 +184,38 @@ export function parseCheckovOutput(
   return { version, passed, failed, skipped, resourceCount };
 }
 
+/** A Terraform JSON configuration, as far as {@link checkovConfigCopy} reads it. */
+interface TfJsonConfig {
+  moved?: unknown;
+  resource?: Record<string, Record<string, unknown>>;
+}
+
+/**
+ * The copy of a Terraform JSON configuration that checkov 3.3.30's
+ * `terraform_json` parser can read, and the resource type of each resource
+ * name. The parser stops at a `moved` block ("this method receives only
+ * dicts"), and its resource checks report `resource.<name>` without the
+ * type; the type is put back from the configuration, so skips match the
+ * same `<type>.<name>` addresses as in a plan. `moved` blocks only rename
+ * state addresses and configure nothing checkov checks.
+ */
+export function checkovConfigCopy(config: string): { doc: TfJsonConfig; typeOf: Map<string, string> } {
+  const doc = JSON.parse(config) as TfJsonConfig;
+  delete doc.moved;
+  const typeOf = new Map<string, string>();
+  for (const [type, byName] of Object.entries(doc.resource ?? {})) {
+    for (const name of Object.keys(byName)) typeOf.set(name, type);
+  }
+  return { doc, typeOf };
+}
+
+/** `resource.<name>` → `<type>.<name>` (other addresses unchanged). */
+export function qualifyAddress(address: string, typeOf: ReadonlyMap<string, string>): string {
+  const m = /^resource\.([^.]+)(.*)$/.exec(address);
+  const type = m ? typeOf.get(m[1]) : undefined;
+  return m && type ? `${type}.${m[1]}${m[2]}` : address;
+}
+
 /**
  * Run checkov on a plan JSON. Skips without `resource` are passed to checkov
  * (`--skip-check`); resource-scoped skips filter its failures afterwards.
@@ -170,7 +225,19 @@ export function runCheckov(options: RunCheckovOptions): CheckovResult {
   const skips = options.skips ?? [];
   const ids = [...new Set(skips.filter((s) => s.resource === undefined).map((s) => s.id))];
   const [program, ...lead] = options.command ?? [defaultCheckovBin()];
-  const args = [...lead, ...checkovArgs(options.planPath, ids)];
+  const framework = options.framework ?? "terraform_plan";
+  let target = options.planPath;
+  let scratch: string | undefined;
+  let typeOf: ReadonlyMap<string, string> = new Map();
+  if (framework === "terraform_json") {
+    const copy = checkovConfigCopy(readFileSync(options.planPath, "utf8"));
+    typeOf = copy.typeOf;
+    scratch = mkdtempSync(join(tmpdir(), "checkov-config-"));
+    target = join(scratch, "cdk.tf.json");
+    writeFileSync(target, JSON.stringify(copy.doc));
+  }
+  const args = [...lead, ...checkovArgs(target, ids, framework)];
+  if (options.checks && options.checks.length > 0) args.push("--check", options.checks.join(","));
   const started = Date.now();
   const r = spawnSync(program, args, {
     encoding: "utf8",
@@ -179,6 +246,7 @@ export function runCheckov(options: RunCheckovOptions): CheckovResult {
     maxBuffer: 256 * 1024 * 1024,
   });
   const durationMs = Date.now() - started;
+  if (scratch) rmSync(scratch, { recursive: true, force: true });
   if (r.error) {
     const code = (r.error as NodeJS.ErrnoException).code;
     if (code === "ENOENT") {
@@ -191,7 +259,15 @@ export function runCheckov(options: RunCheckovOptions): CheckovResult {
       `checkov exited with ${String(r.status ?? r.signal)}: ${r.stderr.trim().slice(-2000)}`,
     );
   }
-  return { ...parseCheckovOutput(r.stdout, skips), skippedIds: ids, durationMs, command: [program, ...args] };
+  const parsed = parseCheckovOutput(r.stdout, skips, (a) => qualifyAddress(a, typeOf));
+  return {
+    ...parsed,
+    // checkov's terraform_json report counts no resources; the configuration's own count is given
+    resourceCount: framework === "terraform_json" ? typeOf.size : parsed.resourceCount,
+    skippedIds: ids,
+    durationMs,
+    command: [program, ...args],
+  };
 }
 
 /** Render a checkov result as readable text. */

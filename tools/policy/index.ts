@@ -51,6 +51,15 @@ export interface ReviewOptions {
    * @default [defaultCheckovBin()]
    */
   readonly checkovCommand?: readonly string[];
+  /**
+   * The synthesized configuration the plan was made from (`cdk.tf.json`).
+   * When checkov runs, it also checks this file (framework `terraform_json`):
+   * a plan holds computed defaults (e.g. `reserved_concurrent_executions = -1`)
+   * that some checks read as set, while the configuration shows what the
+   * code really sets. Both results must pass when checkov is enforced.
+   * @default the plan only
+   */
+  readonly configPath?: string;
 }
 
 /** The outcome of {@link reviewPlanFile}. */
@@ -59,8 +68,10 @@ export interface Review {
   readonly planPath: string;
   /** The policy rules' result. */
   readonly result: PolicyResult;
-  /** checkov's result, when it ran. */
+  /** checkov's result on the plan JSON, when it ran. */
   readonly checkov?: CheckovResult;
+  /** checkov's result on the synthesized configuration, when it ran on one. */
+  readonly checkovConfig?: CheckovResult;
   /** Why checkov did not run, when `checkov: "auto"` found it missing. */
   readonly checkovSkippedReason?: string;
   /** True when the review passes (policy, and checkov when enforced). */
@@ -124,6 +135,7 @@ export function reviewPlanFile(planPath: string, options: ReviewOptions = {}): R
   const parts = [formatReport(result, `Policy review of ${planPath}`)];
 
   let checkov: CheckovResult | undefined;
+  let checkovConfig: CheckovResult | undefined;
   let checkovSkippedReason: string | undefined;
   const command = options.checkovCommand ?? [defaultCheckovBin()];
   if (options.checkov === "auto" && !options.checkovCommand && !existsSync(command[0])) {
@@ -131,15 +143,26 @@ export function reviewPlanFile(planPath: string, options: ReviewOptions = {}): R
     parts.push(`checkov: skipped, ${checkovSkippedReason}`);
   } else if (options.checkov) {
     checkov = runCheckov({ planPath, skips: settings.checkovSkips, command });
-    parts.push(formatCheckovReport(checkov));
-    if (checkov.failed.length > 0 && !options.enforceCheckov) {
+    parts.push(formatCheckovReport(checkov, options.configPath ? "checkov (plan JSON)" : "checkov"));
+    if (options.configPath !== undefined) {
+      checkovConfig = runCheckov({
+        planPath: options.configPath,
+        framework: "terraform_json",
+        skips: settings.checkovSkips,
+        command,
+      });
+      parts.push(formatCheckovReport(checkovConfig, "checkov (cdk.tf.json)"));
+    }
+    const failures = checkov.failed.length + (checkovConfig?.failed.length ?? 0);
+    if (failures > 0 && !options.enforceCheckov) {
       parts.push(
         "  (checkov failures are reported, not enforced; add skips with reasons to policy.checkovSkips)",
       );
     }
   }
-  const ok = result.ok && !(options.enforceCheckov && checkov !== undefined && checkov.failed.length > 0);
-  return { planPath, result, checkov, checkovSkippedReason, ok, report: parts.join("\n\n") };
+  const checkovFailed = [checkov, checkovConfig].some((c) => c !== undefined && c.failed.length > 0);
+  const ok = result.ok && !(options.enforceCheckov && checkovFailed);
+  return { planPath, result, checkov, checkovConfig, checkovSkippedReason, ok, report: parts.join("\n\n") };
 }
 
 /**
