@@ -695,7 +695,7 @@ describe("environment encryption with a customer key", () => {
   const KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
   it("sets kms_key_arn and lets only this function's environment be decrypted with the key", () => {
     const { json } = build({ kmsKeyArn: KEY });
-    const fn = Object.values(json.resource.aws_lambda_function)[0] as { kms_key_arn?: string };
+    const fn = onlyResource(json, "aws_lambda_function") as { kms_key_arn?: string };
     expect(fn.kms_key_arn).toBe(KEY);
     expect(policies(json)["environment-key-decrypt"]).toEqual([
       {
@@ -709,7 +709,7 @@ describe("environment encryption with a customer key", () => {
   });
   it("leaves the AWS managed key (no kms_key_arn, no key policy) by default", () => {
     const { json } = build();
-    const fn = Object.values(json.resource.aws_lambda_function)[0] as { kms_key_arn?: string };
+    const fn = onlyResource(json, "aws_lambda_function") as { kms_key_arn?: string };
     expect(fn.kms_key_arn).toBeUndefined();
     expect(policies(json)["environment-key-decrypt"]).toBeUndefined();
   });

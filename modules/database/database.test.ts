@@ -105,6 +105,7 @@ describe("AuroraPostgresServerless", () => {
       publicly_accessible: false,
       apply_immediately: false,
       copy_tags_to_snapshot: true,
+      auto_minor_version_upgrade: true,
       performance_insights_enabled: false,
       monitoring_interval: 60,
       monitoring_role_arn: `\${aws_iam_role.${monitoringRoleId}.arn}`,
