@@ -15,7 +15,7 @@ import {
 } from "../core";
 import { zipDirectory } from "../core/zip";
 import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
+import { DbBootstrap, type DbBootstrapProps, appRoleNameProblem, defaultAppRoleName } from "./db-bootstrap";
 import { bundleHandler } from "./bundle";
 import { makeMigration, migrationsChecksum } from "./handler/checksum";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
@@ -370,6 +370,25 @@ describe("DbBootstrap", () => {
       name: "/aws/lambda/custom_boot-1",
       retention_in_days: 90,
     });
+  });
+
+  it("names the application role <database>_app by default and validates a given name", () => {
+    expect(setup().boot.appRoleName).toBe("hr_chatbot_app");
+    expect(setup({ appRoleName: "chatbot_rw" }).boot.appRoleName).toBe("chatbot_rw");
+    expect(defaultAppRoleName(`Long${"x".repeat(70)}`)).toBe(`long${"x".repeat(55)}_app`);
+    expect(appRoleNameProblem("hr_chatbot_app")).toBeUndefined();
+    expect(appRoleNameProblem("HrApp")).toBe(
+      "must be 1-63 lower-case letters, digits or underscores, starting with a letter",
+    );
+    expect(appRoleNameProblem("user")).toBe("is a reserved PostgreSQL keyword");
+    expect(appRoleNameProblem("pg_app")).toBe("is reserved by RDS or PostgreSQL (rdsadmin, rds_*, pg_*)");
+    expect(appRoleNameProblem("public")).toBe("is a reserved PostgreSQL role name");
+    expect(() => setup({ appRoleName: "app-user" })).toThrow(
+      'appRoleName "app-user" must be 1-63 lower-case letters, digits or underscores, starting with a letter',
+    );
+    expect(() => setup({ appRoleName: "postgres" })).toThrow(
+      'appRoleName "postgres" must differ from the master user name',
+    );
   });
 
   it("warns when nothing tells it to wait for the database", () => {
