@@ -143,10 +143,25 @@ if (!available) {
               ],
             },
           },
+          configuration: {
+            root_module: {
+              resources: [
+                {
+                  address: "aws_rds_cluster.c",
+                  type: "aws_rds_cluster",
+                  expressions: {
+                    master_password: { references: ["random_password.p.result", "random_password.p"] },
+                    manage_master_user_password: { constant_value: true },
+                  },
+                },
+              ],
+            },
+          },
         }),
       ).toEqual([
         "aws_secretsmanager_secret_version.v: a secret version (its value would be in the state)",
         "aws_secretsmanager_secret_version.v: after.secret_string holds a value",
+        "aws_rds_cluster.c: configuration sets master_password",
         "aws_rds_cluster.c: values.master_password holds a value",
         "aws_rds_cluster.c: sensitive value master_password holds a value",
       ]);
@@ -244,8 +259,11 @@ function secretProblems(plan: PlanDoc): string[] {
       problems.push(`${r.address}: a random_* resource`);
     for (const p of secretStrings(r.change?.after, "after"))
       problems.push(`${r.address}: ${p} holds a value`);
-    for (const k of Object.keys(r.expressions ?? {})) {
-      if (SECRET_ATTRIBUTE.test(k)) problems.push(`${r.address}: configuration sets ${k}`);
+    for (const [k, e] of Object.entries(r.expressions ?? {})) {
+      // a string constant or a reference (e.g. to a random value); booleans such as
+      // manage_master_user_password = true carry no secret
+      const value = typeof e.constant_value === "string" || (e.references ?? []).length > 0;
+      if (SECRET_ATTRIBUTE.test(k) && value) problems.push(`${r.address}: configuration sets ${k}`);
     }
   }
   for (const r of planned) {
