@@ -112,7 +112,12 @@ describe("dev stack: every value of the deployment guide", () => {
       storage_encrypted: true,
       serverlessv2_scaling_configuration: { min_capacity: 0.5, max_capacity: 2 },
     });
-    expect(only(json, "aws_rds_cluster").master_password).toMatch(/^\$\{random_password\.[^.]+\.result\}$/);
+    // RDS generates the master password and keeps it in its own secret: none in Terraform
+    expect(only(json, "aws_rds_cluster")).toMatchObject({
+      master_username: "postgres",
+      manage_master_user_password: true,
+    });
+    expect(only(json, "aws_rds_cluster")).not.toHaveProperty("master_password");
     expect(only(json, "aws_rds_cluster_instance")).toMatchObject({
       identifier: "hr-chatbot-instance",
       instance_class: "db.serverless",
@@ -120,21 +125,21 @@ describe("dev stack: every value of the deployment guide", () => {
     });
   });
 
-  it("secrets: 32 alphanumerics and 64 random bytes, stored with the guide's JSON keys", () => {
-    expect(only(json, "random_password")).toMatchObject({ length: 32, special: false });
-    expect(only(json, "random_bytes")).toMatchObject({ length: 64 });
+  it("secrets: the guide's two secrets, created without a value (the bootstrap function writes them)", () => {
     const secrets = all(json, "aws_secretsmanager_secret").map((s) => s.name);
     expect(secrets.sort()).toEqual(["hr-chatbot/app-secrets", "hr-chatbot/database"]);
-    // jsonencode at apply time, so the generated values are escaped as JSON
-    const values = all(json, "aws_secretsmanager_secret_version").map((v) => String(v.secret_string));
-    expect(values.sort()).toEqual([
-      expect.stringMatching(
-        /^\$\{jsonencode\(\{"host" = aws_rds_cluster\.[^.]+\.endpoint, "port" = 5432, "database" = "hr_chatbot", "username" = "postgres", "password" = random_password\.[^.]+\.result\}\)\}$/,
-      ),
-      expect.stringMatching(
-        /^\$\{jsonencode\(\{"secret_key" = random_bytes\.[^.]+\.base64, "algorithm" = "HS256"\}\)\}$/,
-      ),
-    ]);
+    expect(json.resource.aws_secretsmanager_secret_version).toBeUndefined();
+    expect(Object.keys(json.resource).filter((t) => t.startsWith("random_"))).toEqual([]);
+    expect(JSON.stringify(json.provider ?? {})).not.toContain("random");
+    const fn = all(json, "aws_lambda_function").find((f) => f.function_name === "hr-chatbot-db-bootstrap")!;
+    expect((fn.environment as { variables: Record<string, string> }).variables).toMatchObject({
+      DB_SECRET_NAME: "hr-chatbot/database",
+      APP_SECRET_NAME: "hr-chatbot/app-secrets",
+      JWT_ALGORITHM: "HS256",
+      APP_ROLE_NAME: "hr_chatbot_app",
+      DB_NAME: "hr_chatbot",
+      DB_PORT: "5432",
+    });
   });
 
   it("compute: hr-chatbot-backend, 1024 MB, 60 s, in both subnets with the app group, the guide's variables", () => {
@@ -357,22 +362,68 @@ describe("prod stack: the guide's production notes", () => {
       ),
     );
     expect(decrypt.length).toBeGreaterThanOrEqual(2);
+    // the master user secret RDS manages is encrypted with the same key
+    expect(only(json, "aws_rds_cluster").master_user_secret_kms_key_id).toBe(`\${${key}.arn}`);
   });
 });
 
 describe("database bootstrap wiring", () => {
   const json = synth("dev");
-  it("invokes the migrations after the instance, the secret's connection details and the Secrets Manager endpoint exist", () => {
+  it("invokes the migrations after the instance, the Secrets Manager endpoint and its secret grants exist", () => {
     const inv = only(json, "aws_lambda_invocation");
     const deps = inv.depends_on as string[];
     expect(deps).toEqual(
       expect.arrayContaining([
         ref(json, "aws_rds_cluster_instance", () => true),
-        ref(json, "aws_secretsmanager_secret_version", (v) => String(v.secret_string).includes('"host"')),
         ref(json, "aws_vpc_endpoint", (e) => String(e.service_name).endsWith(".secretsmanager")),
+        ref(json, "aws_iam_role_policy", (p) => p.name === "hr-chatbot-cluster-master-user-secret-read"),
+        ref(json, "aws_iam_role_policy", (p) => p.name === "hr-chatbot-database-write"),
+        ref(json, "aws_iam_role_policy", (p) => p.name === "hr-chatbot-app-secrets-write"),
       ]),
     );
     expect(JSON.parse(inv.input as string)).toMatchObject({ action: "migrate" });
     expect((inv.triggers as Record<string, string>).migrations).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe.each(["dev", "prod"])("%s: who may read and write which secret", (name) => {
+  const json = synth(name);
+  const cluster = ref(json, "aws_rds_cluster", () => true);
+  const masterArn = `\${${cluster}.master_user_secret[0].secret_arn}`;
+  const secretArn = (n: string) => `\${${ref(json, "aws_secretsmanager_secret", (s) => s.name === n)}.arn}`;
+  const roleOf = (roleName: string) => `\${${ref(json, "aws_iam_role", (r) => r.name === roleName)}.name}`;
+  /** Every statement of the inline policies of a role, with its actions and resources as lists. */
+  const statements = (roleName: string) =>
+    all(json, "aws_iam_role_policy")
+      .filter((p) => p.role === roleOf(roleName))
+      .flatMap((p) => policyDoc(p).Statement)
+      .map((s) => ({
+        actions: ([] as string[]).concat(s.Action as string | string[]),
+        resources: ([] as string[]).concat(s.Resource as string | string[]),
+      }));
+  const resourcesWith = (roleName: string, action: string) =>
+    statements(roleName)
+      .filter((s) => s.actions.includes(action))
+      .flatMap((s) => s.resources)
+      .sort();
+
+  it("the backend reads the two application secrets and never the master user secret", () => {
+    const read = resourcesWith("hr-chatbot-lambda-role", "secretsmanager:GetSecretValue");
+    expect(read).toEqual([secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort());
+    expect(statements("hr-chatbot-lambda-role").flatMap((s) => s.resources)).not.toContain(masterArn);
+    expect(resourcesWith("hr-chatbot-lambda-role", "secretsmanager:PutSecretValue")).toEqual([]);
+  });
+
+  it("only the bootstrap function reads the master user secret, and writes only the two application secrets", () => {
+    expect(resourcesWith("hr-chatbot-db-bootstrap-role", "secretsmanager:GetSecretValue")).toEqual(
+      [masterArn, secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort(),
+    );
+    expect(resourcesWith("hr-chatbot-db-bootstrap-role", "secretsmanager:PutSecretValue")).toEqual(
+      [secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort(),
+    );
+    const readers = all(json, "aws_iam_role_policy").filter((p) =>
+      JSON.stringify(policyDoc(p)).includes(masterArn),
+    );
+    expect(readers.map((p) => p.role)).toEqual([roleOf("hr-chatbot-db-bootstrap-role")]);
   });
 });

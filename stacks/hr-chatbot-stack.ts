@@ -10,7 +10,6 @@ import { isAbsolute, resolve } from "node:path";
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { configureBackend } from "../modules/backend/backend";
 import { Network } from "../modules/network/network";
 import { SecurityGroups } from "../modules/security/security";
@@ -67,7 +66,6 @@ export class HrChatbotStack extends TerraformStack {
     const tags = { ...env.tags };
 
     new AwsProvider(this, "aws", { region: env.region, defaultTags: [{ tags }] });
-    new RandomProvider(this, "random");
     configureBackend(this, env.backend, { project: env.project, environment: env.name, stackName: id });
 
     this.network = new Network(this, "network", {
@@ -108,10 +106,10 @@ export class HrChatbotStack extends TerraformStack {
       kmsKeyArn: key?.arn,
       recoveryWindowInDays: env.secrets.recoveryWindowDays,
     };
+    // Terraform creates both secrets without a value; the database bootstrap writes them
     this.databaseSecret = new DatabaseSecret(this, "database-secret", {
       ...secretCommon,
       secretName: secretNamesOf.database,
-      username: env.database.masterUsername,
     });
     this.appSecret = new AppSecret(this, "app-secret", { ...secretCommon, secretName: secretNamesOf.app });
 
@@ -120,7 +118,9 @@ export class HrChatbotStack extends TerraformStack {
       tags,
       subnetIds: subnets(env.database.subnetTier),
       securityGroupIds: [this.security.databaseSecurityGroupId],
-      credentials: this.databaseSecret,
+      masterUsername: env.database.masterUsername,
+      // RDS keeps the master password in its own secret, under the environment's key when it has one
+      masterUserSecretKmsKeyArn: key?.arn,
       databaseName: env.database.databaseName,
       engineVersion: env.database.engineVersion,
       minCapacity: env.database.minCapacity,
@@ -191,12 +191,15 @@ export class HrChatbotStack extends TerraformStack {
       tags,
       region: env.region,
       vpc: computeVpc,
+      // connects with the RDS-managed master credentials, creates the application role and
+      // writes the two application secrets (the values never pass through Terraform)
+      database: this.database,
       databaseSecret: this.databaseSecret,
-      // run only once the database answers, its secret holds the connection details and the
-      // function can reach Secrets Manager through its endpoint
+      appSecret: this.appSecret,
+      // run only once the database answers and the function can reach Secrets Manager
+      // through its endpoint
       dependsOn: [
         ...this.database.instances,
-        ...(this.databaseSecret.version ? [this.databaseSecret.version] : []),
         ...(this.endpoints.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
       ],
       logRetentionDays: env.compute.logRetentionDays,

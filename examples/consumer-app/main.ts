@@ -4,7 +4,6 @@
 import { Construct } from "constructs";
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import {
   AuroraPostgresServerless,
   DatabaseSecret,
@@ -25,7 +24,6 @@ class ReportsStack extends TerraformStack {
     const tags = { Project: name, Owner: "platform" };
 
     new AwsProvider(this, "aws", { region });
-    new RandomProvider(this, "random");
 
     const network = new Network(this, "network", {
       name,
@@ -55,7 +53,6 @@ class ReportsStack extends TerraformStack {
       tags,
       subnetIds: network.isolatedSubnetIds,
       securityGroupIds: [groups.databaseSecurityGroupId],
-      credentials: databaseSecret,
       databaseName: "reports",
       minCapacity: 0.5,
       maxCapacity: 2,
@@ -79,10 +76,12 @@ class ReportsStack extends TerraformStack {
       tags,
       region,
       vpc,
+      // connects as the RDS-managed master user, creates the role reports_app and writes its
+      // password into databaseSecret: no secret value passes through Terraform
+      database,
       databaseSecret,
       dependsOn: [
         ...database.instances,
-        ...(databaseSecret.version ? [databaseSecret.version] : []),
         ...(endpoints.endpoints.secretsmanager ? [endpoints.endpoints.secretsmanager] : []),
       ],
     });

@@ -10,10 +10,10 @@
 import { Construct } from "constructs";
 import { TerraformOutput, TerraformStack, LocalBackend } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import {
   AuroraPostgresServerless,
   DatabaseSecret,
+  DbBootstrap,
   HttpApi,
   InterfaceEndpoints,
   Network,
@@ -38,7 +38,6 @@ export class DocsSearchStack extends TerraformStack {
     const tags = { Project: name, Owner: "platform" };
 
     new AwsProvider(this, "aws", { region, defaultTags: [{ tags }] });
-    new RandomProvider(this, "random");
     new LocalBackend(this, { path: `terraform.${id}.tfstate` });
 
     const network = new Network(this, "network", {
@@ -48,7 +47,7 @@ export class DocsSearchStack extends TerraformStack {
       isolatedSubnets: [{ az: `${region}a` }, { az: `${region}b` }],
     });
     const groups = new SecurityGroups(this, "security", { name, tags, vpcId: network.vpcId });
-    new InterfaceEndpoints(this, "endpoints", {
+    const endpoints = new InterfaceEndpoints(this, "endpoints", {
       name,
       tags,
       region,
@@ -69,7 +68,6 @@ export class DocsSearchStack extends TerraformStack {
       tags,
       subnetIds: network.isolatedSubnetIds,
       securityGroupIds: [groups.databaseSecurityGroupId],
-      credentials,
       databaseName: "docs",
       minCapacity: 0,
       maxCapacity: 4,
@@ -89,6 +87,19 @@ export class DocsSearchStack extends TerraformStack {
       vpc: { subnetIds: network.isolatedSubnetIds, securityGroupIds: [groups.appSecurityGroupId] },
       secrets: [{ envVar: "DB_SECRET_NAME", secret: credentials }],
       environment: { INDEX_NAME: "documents" },
+    });
+    // creates the role docs_app and writes its connection details into `credentials`
+    new DbBootstrap(this, "db-bootstrap", {
+      name,
+      tags,
+      region,
+      vpc: { subnetIds: network.isolatedSubnetIds, securityGroupIds: [groups.appSecurityGroupId] },
+      database,
+      databaseSecret: credentials,
+      dependsOn: [
+        ...database.instances,
+        ...(endpoints.endpoints.secretsmanager ? [endpoints.endpoints.secretsmanager] : []),
+      ],
     });
     const api = new HttpApi(this, "api", {
       name,

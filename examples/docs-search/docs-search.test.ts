@@ -41,7 +41,9 @@ describe("example consumer: docs-search", () => {
   });
 
   it("runs a container image and reads only its own secret", () => {
-    const fn = only(json, "aws_lambda_function");
+    const fn = Object.values(json.resource.aws_lambda_function).find(
+      (f) => f.function_name === "docs-search-service",
+    )!;
     expect(fn.package_type).toBe("Image");
     expect(fn.function_name).toBe("docs-search-service");
     expect((fn.environment as { variables: Record<string, string> }).variables).toEqual(

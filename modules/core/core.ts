@@ -49,7 +49,7 @@ export interface ReadableSecret {
   grantRead(role: RoleRef): Grant;
 }
 
-/** Where a database cluster can be reached; written into the credentials secret. */
+/** Where a database cluster can be reached. */
 export interface DatabaseEndpoint {
   /** Writer endpoint host name. */
   readonly host: string;
@@ -59,18 +59,29 @@ export interface DatabaseEndpoint {
   readonly database: string;
 }
 
+/** A secret whose value a role can be allowed to write (at apply time, outside Terraform). */
+export interface WritableSecret extends ReadableSecret {
+  /**
+   * Allow `role` to write the secret's value (`secretsmanager:PutSecretValue`)
+   * and to read the current one, plus the KMS permissions that takes.
+   * @returns the grant, whose `policy` callers put in `dependsOn` of whatever
+   *   writes the value
+   */
+  grantWrite(role: RoleRef): Grant;
+}
+
 /**
- * Master credentials for a database cluster. The database module reads the
- * user name and password from it and calls `attachCluster` with its
- * endpoint, so the stored connection details always match the cluster.
+ * A database cluster whose master password the database service keeps in its
+ * own secret (`manage_master_user_password`): its connection details and that
+ * secret, which holds `{username, password}` only.
  */
-export interface DatabaseCredentials extends ReadableSecret {
-  /** Master user name. */
-  readonly username: string;
-  /** Master password (a Terraform reference, never a literal). */
-  readonly password: string;
-  /** Record the cluster's connection details in the secret. Called once by the database module. */
-  attachCluster(endpoint: DatabaseEndpoint): void;
+export interface ManagedMasterDatabase {
+  /** Writer endpoint, port and initial database. */
+  readonly connection: DatabaseEndpoint;
+  /** The master user secret the database service manages. */
+  readonly masterUserSecret: ReadableSecret;
+  /** The master user name. */
+  readonly masterUsername: string;
 }
 
 /** Error raised for invalid module input, before Terraform runs. */

@@ -4,7 +4,6 @@
  */
 import { App, TerraformStack, Testing } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
-import { RandomProvider } from "@cdktf/provider-random/lib/provider";
 import { ConfigError } from "./core";
 
 /** Synthesized Terraform JSON of one stack. */
@@ -17,12 +16,11 @@ export interface SynthJson {
   readonly [key: string]: unknown;
 }
 
-/** A fresh test app and stack with the aws (ap-northeast-1) and random providers. */
+/** A fresh test app and stack with the aws provider (ap-northeast-1). */
 export function testStack(region = "ap-northeast-1"): { app: App; stack: TerraformStack } {
   const app = Testing.app();
   const stack = new TerraformStack(app, "test");
   new AwsProvider(stack, "aws", { region });
-  new RandomProvider(stack, "random");
   return { app, stack };
 }
 

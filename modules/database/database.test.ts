@@ -1,8 +1,7 @@
-import { Fn, TerraformStack, Testing, Token } from "cdktf";
+import { Fn, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
-import { DatabaseCredentials, DatabaseEndpoint, Grant, RoleRef } from "../core";
+import type { RoleRef } from "../core";
 import { arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { DatabaseSecret } from "../secrets";
 import { AuroraPostgresServerless, AuroraPostgresServerlessProps } from "./index";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
@@ -10,21 +9,15 @@ const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-
 function build(overrides: Partial<AuroraPostgresServerlessProps> = {}): {
   stack: TerraformStack;
   db: AuroraPostgresServerless;
-  secret: DatabaseSecret;
 } {
   const { stack } = testStack();
-  const secret = new DatabaseSecret(stack, "db-secret", {
-    name: "hr-chatbot",
-    secretName: "hr-chatbot/database",
-  });
   const db = new AuroraPostgresServerless(stack, "database", {
     name: "hr-chatbot",
     subnetIds: ["subnet-0a", "subnet-0c"],
     securityGroupIds: ["sg-0123"],
-    credentials: secret,
     ...overrides,
   });
-  return { stack, db, secret };
+  return { stack, db };
 }
 
 function warnings(scope: Construct): string[] {
@@ -33,21 +26,6 @@ function warnings(scope: Construct): string[] {
     .flatMap((c) => c.node.metadata)
     .filter((m) => m.type === "@cdktf/warn")
     .map((m) => String(m.data));
-}
-
-/** Credentials that record what the database construct does with them. */
-class RecordingCredentials implements DatabaseCredentials {
-  public readonly arn = "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:db-AbCdEf";
-  public readonly name = "db";
-  public readonly username = "postgres";
-  public readonly password = "${var.db_password}";
-  public readonly attached: DatabaseEndpoint[] = [];
-  grantRead(_role: RoleRef): Grant {
-    throw new Error("the database module grants nothing on its credentials");
-  }
-  attachCluster(endpoint: DatabaseEndpoint): void {
-    this.attached.push(endpoint);
-  }
 }
 
 describe("AuroraPostgresServerless", () => {
@@ -64,7 +42,6 @@ describe("AuroraPostgresServerless", () => {
     });
 
     const logGroupId = Object.keys(resourcesOf(json, "aws_cloudwatch_log_group"))[0];
-    const passwordId = Object.keys(resourcesOf(json, "random_password"))[0];
     const parameterGroupId = Object.keys(resourcesOf(json, "aws_rds_cluster_parameter_group"))[0];
     expect(onlyResource(json, "aws_rds_cluster")).toEqual({
       cluster_identifier: "hr-chatbot-cluster",
@@ -73,7 +50,7 @@ describe("AuroraPostgresServerless", () => {
       engine_version: "17.6",
       database_name: "app",
       master_username: "postgres",
-      master_password: `\${random_password.${passwordId}.result}`,
+      manage_master_user_password: true,
       port: 5432,
       db_subnet_group_name: `\${aws_db_subnet_group.${subnetGroupId}.name}`,
       db_cluster_parameter_group_name: `\${aws_rds_cluster_parameter_group.${parameterGroupId}.name}`,
@@ -219,35 +196,41 @@ describe("AuroraPostgresServerless", () => {
     expect(none.db.logGroupName).toBeUndefined();
   });
 
-  it("writes the writer endpoint, port and database into the credentials secret", () => {
-    const { stack, secret } = build({ databaseName: "hr_chatbot" });
-    const json = JSON.parse(Testing.synth(stack, true)); // validations pass: attachCluster was called
+  it("lets RDS manage the master password: no password argument, the secret ARN from the cluster", () => {
+    const { stack, db } = build({ databaseName: "hr_chatbot", masterUsername: "app_admin", port: 6543 });
+    const json = synthJson(stack);
     const clusterId = Object.keys(resourcesOf(json, "aws_rds_cluster"))[0];
-    const expr = String(onlyResource(json, "aws_secretsmanager_secret_version").secret_string);
-    expect(expr).toMatch(
-      new RegExp(
-        `^\\$\\{jsonencode\\(\\{"host" = aws_rds_cluster\\.${clusterId}\\.endpoint, "port" = 5432, ` +
-          `"database" = "hr_chatbot", "username" = "postgres", "password" = random_password\\.\\S+\\.result\\}\\)\\}$`,
-      ),
-    );
-    expect(secret.endpoint?.database).toBe("hr_chatbot");
+    const cluster = onlyResource(json, "aws_rds_cluster");
+    expect(cluster.master_username).toBe("app_admin");
+    expect(cluster.manage_master_user_password).toBe(true);
+    expect(cluster).not.toHaveProperty("master_password");
+    expect(cluster).not.toHaveProperty("master_user_secret_kms_key_id");
+    expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith("random_"))).toEqual([]);
+    expect(db.masterUsername).toBe("app_admin");
+    expect(db.connection).toEqual({ host: db.endpoint, port: 6543, database: "hr_chatbot" });
+    // the ARN resolves to the cluster's master_user_secret block
+    const role: RoleRef = { name: "reader", arn: "arn:aws:iam::123456789012:role/reader" };
+    db.masterUserSecret.grantRead(role);
+    const policy = onlyResource(synthJson(stack), "aws_iam_role_policy");
+    expect(policy.name).toBe("hr-chatbot-cluster-master-user-secret-read");
+    expect(JSON.parse(String(policy.policy)).Statement).toEqual([
+      {
+        Sid: "ReadSecret",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: `\${aws_rds_cluster.${clusterId}.master_user_secret[0].secret_arn}`,
+      },
+    ]);
   });
 
-  it("uses any DatabaseCredentials: takes user and password from it and attaches exactly once", () => {
-    const { stack } = testStack();
-    const creds = new RecordingCredentials();
-    const db = new AuroraPostgresServerless(stack, "database", {
-      name: "hr-chatbot",
-      subnetIds: ["subnet-0a", "subnet-0c"],
-      securityGroupIds: ["sg-0123"],
-      credentials: creds,
-      port: 6543,
-      databaseName: "hr_chatbot",
-    });
-    const cluster = onlyResource(synthJson(stack), "aws_rds_cluster");
-    expect(cluster.master_username).toBe("postgres");
-    expect(cluster.master_password).toBe("${var.db_password}");
-    expect(creds.attached).toEqual([{ host: db.endpoint, port: 6543, database: "hr_chatbot" }]);
+  it("encrypts the master user secret with the given customer key, and lets a reader decrypt it", () => {
+    const { stack, db } = build({ masterUserSecretKmsKeyArn: KEY_ARN });
+    db.masterUserSecret.grantRead({ name: "reader", arn: "arn:aws:iam::123456789012:role/reader" });
+    const json = synthJson(stack);
+    expect(onlyResource(json, "aws_rds_cluster").master_user_secret_kms_key_id).toBe(KEY_ARN);
+    const statements = JSON.parse(String(onlyResource(json, "aws_iam_role_policy").policy)).Statement;
+    expect(statements[1]).toMatchObject({ Sid: "DecryptSecret", Action: "kms:Decrypt", Resource: KEY_ARN });
+    expect(() => build({ masterUserSecretKmsKeyArn: "alias/x" })).toThrow("masterUserSecretKmsKeyArn");
   });
 
   it("names additional instances -2, -3 and exposes them for dependsOn", () => {
@@ -453,18 +436,9 @@ describe("AuroraPostgresServerless", () => {
     expect(() => build(overrides)).toThrow(message);
   });
 
-  it("rejects credentials whose user name Aurora would refuse", () => {
-    const { stack } = testStack();
-    const creds = Object.assign(new RecordingCredentials(), { username: "rds_master" });
-    expect(
-      () =>
-        new AuroraPostgresServerless(stack, "database", {
-          name: "hr-chatbot",
-          subnetIds: ["subnet-0a", "subnet-0c"],
-          securityGroupIds: ["sg-0123"],
-          credentials: creds,
-        }),
-    ).toThrow('credentials.username "rds_master" is reserved by RDS or PostgreSQL');
-    expect(creds.attached).toEqual([]);
+  it("rejects a master user name Aurora would refuse", () => {
+    expect(() => build({ masterUsername: "rds_master" })).toThrow(
+      'masterUsername "rds_master" is reserved by RDS or PostgreSQL',
+    );
   });
 });

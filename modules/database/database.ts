@@ -4,10 +4,11 @@
  * with Enhanced Monitoring, and the CloudWatch log groups its logs are
  * exported to.
  *
- * The master credentials come from a `DatabaseCredentials` (the secrets
- * module's `DatabaseSecret`); the construct writes the cluster's endpoint
- * back into it with `attachCluster`, so the stored connection details always
- * describe this cluster and cannot be left empty.
+ * The master password is managed by RDS (`manage_master_user_password`): RDS
+ * generates it and keeps it in its own Secrets Manager secret (`{username,
+ * password}`), encrypted with `masterUserSecretKmsKeyArn` when given. No
+ * password passes through Terraform; `masterUserSecret` grants read access to
+ * that secret.
  */
 import { Annotations, Token } from "cdktf";
 import { Construct } from "constructs";
@@ -18,10 +19,19 @@ import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy
 import { RdsCluster } from "@cdktf/provider-aws/lib/rds-cluster";
 import { RdsClusterParameterGroup } from "@cdktf/provider-aws/lib/rds-cluster-parameter-group";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
-import { BaseProps, DatabaseCredentials, fail, validateIntRange, validateName, withName } from "../core";
+import {
+  BaseProps,
+  type ManagedMasterDatabase,
+  type DatabaseEndpoint,
+  fail,
+  validateIntRange,
+  validateName,
+  withName,
+} from "../core";
 import { serviceTrustPolicy } from "../core/iam";
 import { arnParts, validateKmsKeyArn } from "../core/arn";
 import { validateLogRetention } from "../core/logs";
+import { SecretReference } from "../secrets/secrets";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
 
 /** Log types Aurora PostgreSQL can export to CloudWatch Logs. */
@@ -78,11 +88,19 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
   /** Security groups of the cluster; at least one. */
   readonly securityGroupIds: string[];
   /**
-   * Master credentials (e.g. a `DatabaseSecret`). The construct takes the
-   * user name and password from it and calls `attachCluster` with the
-   * cluster's endpoint.
+   * Master user name: 1-63 letters, digits or underscores, starting with a
+   * letter; not a PostgreSQL keyword nor `rdsadmin`, `rds_*`, `pg_*`. Its
+   * password is generated and kept by RDS in the master user secret.
+   * @default "postgres"
    */
-  readonly credentials: DatabaseCredentials;
+  readonly masterUsername?: string;
+  /**
+   * ARN of the customer managed KMS key that encrypts the master user secret
+   * RDS manages (`master_user_secret_kms_key_id`).
+   * @default the AWS managed key `aws/secretsmanager`
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html
+   */
+  readonly masterUserSecretKmsKeyArn?: string;
   /**
    * Name of the initial database: 1-63 letters, digits or underscores,
    * starting with a letter; not a PostgreSQL keyword.
@@ -232,10 +250,10 @@ function validateBackupWindow(field: string, value: string | undefined): string 
 /**
  * Aurora PostgreSQL Serverless v2: a provisioned-mode cluster whose
  * `db.serverless` instances scale between `minCapacity` and `maxCapacity`
- * ACUs. Storage is always encrypted; the credentials secret receives the
- * writer endpoint.
+ * ACUs. Storage is always encrypted; RDS manages the master password in its
+ * own secret ({@link AuroraPostgresServerless.masterUserSecret}).
  */
-export class AuroraPostgresServerless extends Construct {
+export class AuroraPostgresServerless extends Construct implements ManagedMasterDatabase {
   /** Cluster identifier, `<name>-cluster`. */
   public readonly clusterIdentifier: string;
   /** Cluster ARN. */
@@ -274,6 +292,15 @@ export class AuroraPostgresServerless extends Construct {
   public readonly monitoringIntervalSeconds: MonitoringIntervalSeconds;
   /** ARN of the Enhanced Monitoring role; undefined when monitoring is off. */
   public readonly monitoringRoleArn?: string;
+  /** Master user name. */
+  public readonly masterUsername: string;
+  /**
+   * The master user secret RDS manages (`master_user_secret[0].secret_arn`),
+   * JSON `{username, password}`; `grantRead` gives a role access to it.
+   */
+  public readonly masterUserSecret: SecretReference;
+  /** Writer endpoint, port and initial database, for clients of this cluster. */
+  public readonly connection: DatabaseEndpoint;
 
   constructor(scope: Construct, id: string, props: AuroraPostgresServerlessProps) {
     super(scope, id);
@@ -335,10 +362,12 @@ export class AuroraPostgresServerless extends Construct {
     if (!Token.isUnresolved(securityGroupIds) && securityGroupIds.length < 1) {
       fail("securityGroupIds", securityGroupIds, "must list at least one security group");
     }
-    const credentials = props.credentials;
-    if (!Token.isUnresolved(credentials.username)) {
-      validatePostgresUsername("credentials.username", credentials.username);
-    }
+    const masterUsername = props.masterUsername ?? "postgres";
+    if (!Token.isUnresolved(masterUsername)) validatePostgresUsername("masterUsername", masterUsername);
+    const masterUserSecretKmsKeyArn = validateKmsKeyArn(
+      "masterUserSecretKmsKeyArn",
+      props.masterUserSecretKmsKeyArn,
+    );
 
     const instanceCount = validateIntRange("instanceCount", props.instanceCount ?? 1, 1, 15);
     const publiclyAccessible = props.publiclyAccessible ?? false;
@@ -483,8 +512,10 @@ export class AuroraPostgresServerless extends Construct {
       engineMode: "provisioned",
       engineVersion,
       databaseName,
-      masterUsername: credentials.username,
-      masterPassword: credentials.password,
+      masterUsername,
+      // RDS generates the password and keeps it in its own secret: no password in Terraform
+      manageMasterUserPassword: true,
+      masterUserSecretKmsKeyId: masterUserSecretKmsKeyArn,
       port,
       dbSubnetGroupName: subnetGroup.name,
       dbClusterParameterGroupName: parameterGroup.name,
@@ -540,7 +571,13 @@ export class AuroraPostgresServerless extends Construct {
     }
 
     const endpoint = cluster.endpoint;
-    credentials.attachCluster({ host: endpoint, port, database: databaseName });
+    this.masterUsername = masterUsername;
+    this.masterUserSecret = new SecretReference(this, "master-user-secret", {
+      arn: cluster.masterUserSecret.get(0).secretArn,
+      label: `${clusterIdentifier}-master-user-secret`,
+      kmsKeyArn: masterUserSecretKmsKeyArn,
+    });
+    this.connection = { host: endpoint, port, database: databaseName };
 
     // ---- outputs
     this.clusterIdentifier = cluster.clusterIdentifier;

@@ -5,28 +5,48 @@ import type { TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { RdsClusterInstance } from "@cdktf/provider-aws/lib/rds-cluster-instance";
-import { type Grant, type PolicyStatement, type ReadableSecret, type RoleRef, policyDocument } from "../core";
+import {
+  type Grant,
+  type ManagedMasterDatabase,
+  type PolicyStatement,
+  type RoleRef,
+  type WritableSecret,
+  policyDocument,
+} from "../core";
 import { zipDirectory } from "../core/zip";
 import { onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { DbBootstrap, type DbBootstrapProps } from "./db-bootstrap";
+import { DbBootstrap, type DbBootstrapProps, appRoleNameProblem, defaultAppRoleName } from "./db-bootstrap";
 import { bundleHandler } from "./bundle";
 import { makeMigration, migrationsChecksum } from "./handler/checksum";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
 const SECRET_ARN = "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:hr-chatbot/database-AbCdEf";
+const APP_SECRET_ARN =
+  "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:hr-chatbot/app-secrets-AbCdEf";
+const MASTER_ARN = "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:rds!cluster-1234-AbCdEf";
 
-/** A ReadableSecret whose grant is an inline policy in the stack, as the secrets module does it. */
-class StubSecret implements ReadableSecret {
-  public readonly arn = SECRET_ARN;
-  public readonly name = "hr-chatbot/database";
-  public grants = 0;
-  constructor(private readonly scope: Construct) {}
+/** A WritableSecret whose grants are inline policies in the stack, as the secrets module makes them. */
+class StubSecret implements WritableSecret {
+  public readonly made: string[] = [];
+  constructor(
+    private readonly scope: Construct,
+    private readonly label: string,
+    public readonly arn: string,
+    public readonly name: string,
+    public readonly algorithm = "HS256",
+  ) {}
   grantRead(role: RoleRef): Grant {
-    const statements: PolicyStatement[] = [
-      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: this.arn },
-    ];
-    const policy = new IamRolePolicy(this.scope, `secret-grant-${this.grants++}`, {
-      name: "read-hr-chatbot-database",
+    return this.grant(role, "read", ["secretsmanager:GetSecretValue"]);
+  }
+  grantWrite(role: RoleRef): Grant {
+    return this.grant(role, "write", ["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue"]);
+  }
+  private grant(role: RoleRef, access: string, actions: string[]): Grant {
+    const statements: PolicyStatement[] = [{ Effect: "Allow", Action: actions, Resource: this.arn }];
+    const id = `${this.label}-${access}-${this.made.length}`;
+    this.made.push(id);
+    const policy = new IamRolePolicy(this.scope, id, {
+      name: `${this.label}-${access}`,
       role: role.name,
       policy: policyDocument(...statements),
     });
@@ -42,18 +62,42 @@ function setup(overrides: Partial<DbBootstrapProps> = {}) {
     instanceClass: "db.serverless",
     engine: "aurora-postgresql",
   });
-  const secret = new StubSecret(stack);
+  const master = new StubSecret(stack, "master", MASTER_ARN, MASTER_ARN);
+  const secret = new StubSecret(stack, "database", SECRET_ARN, "hr-chatbot/database");
+  const appSecret = new StubSecret(stack, "app", APP_SECRET_ARN, "hr-chatbot/app-secrets");
+  const database: ManagedMasterDatabase = {
+    connection: {
+      host: "hr-chatbot-cluster.cluster-x.ap-northeast-1.rds.amazonaws.com",
+      port: 5432,
+      database: "hr_chatbot",
+    },
+    masterUserSecret: master,
+    masterUsername: "postgres",
+  };
   const boot = new DbBootstrap(stack, "db-bootstrap", {
     name: "hr-chatbot",
     tags: { Project: "hr-chatbot" },
     region: "ap-northeast-1",
     vpc: { subnetIds: ["subnet-aaaa", "subnet-bbbb"], securityGroupIds: ["sg-1234"] },
+    database,
     databaseSecret: secret,
+    appSecret,
     dependsOn: [instance],
     ...overrides,
   });
-  return { app, stack, boot, secret, json: synthJson(stack) };
+  return { app, stack, boot, secret, master, appSecret, json: synthJson(stack) };
 }
+
+const ENV = {
+  DB_HOST: "hr-chatbot-cluster.cluster-x.ap-northeast-1.rds.amazonaws.com",
+  DB_PORT: "5432",
+  DB_NAME: "hr_chatbot",
+  MASTER_USER_SECRET_ID: MASTER_ARN,
+  DB_SECRET_NAME: "hr-chatbot/database",
+  APP_ROLE_NAME: "hr_chatbot_app",
+  APP_SECRET_NAME: "hr-chatbot/app-secrets",
+  JWT_ALGORITHM: "HS256",
+};
 
 function warnings(stack: TerraformStack): string[] {
   return stack.node
@@ -88,7 +132,8 @@ describe("DbBootstrap", () => {
     const fn = onlyResource(json, "aws_lambda_function");
     expect(fn).toMatchObject({
       function_name: "hr-chatbot-db-bootstrap",
-      description: "Applies the database migrations (pgvector, schema) from inside the VPC",
+      description:
+        "Applies the database migrations (pgvector, schema), creates the application role and writes its secrets",
       runtime: "nodejs22.x",
       architectures: ["arm64"],
       handler: "index.handler",
@@ -97,7 +142,7 @@ describe("DbBootstrap", () => {
       vpc_config: { subnet_ids: ["subnet-aaaa", "subnet-bbbb"], security_group_ids: ["sg-1234"] },
       environment: {
         variables: {
-          DB_SECRET_NAME: "hr-chatbot/database",
+          ...ENV,
           DB_SSL_MODE: "verify-full",
           NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
@@ -158,17 +203,23 @@ describe("DbBootstrap", () => {
     // the grant the secret returned, not a search of the construct tree
     expect(invocation.depends_on).toEqual([
       "aws_rds_cluster_instance.instance",
-      "aws_iam_role_policy.secret-grant-0",
+      "aws_iam_role_policy.master-read-0",
+      "aws_iam_role_policy.database-write-0",
+      "aws_iam_role_policy.app-write-0",
     ]);
-    expect(boot.secretGrant.policy.friendlyUniqueId).toBe("secret-grant-0");
+    expect(boot.secretGrant.policy.friendlyUniqueId).toBe("master-read-0");
+    expect(boot.writeGrants.map((g) => g.policy.friendlyUniqueId)).toEqual([
+      "database-write-0",
+      "app-write-0",
+    ]);
     expect(boot.secretGrant.grantee).toBe(boot.function.role);
     expect(boot.migrationsChecksum).toBe(expected.checksum);
     expect(boot.migrationNames).toEqual(["0001_create_extension_vector", "0002_check_vector"]);
     expect(boot.invocation.terraformResourceType).toBe("aws_lambda_invocation");
   });
 
-  it("gives its role only its log group, the network interfaces and the secret", () => {
-    const { json, boot, secret } = setup();
+  it("gives its role only its log group, the network interfaces, read on the master secret and write on the app secrets", () => {
+    const { json, boot, secret, master, appSecret } = setup();
     const role = onlyResource(json, "aws_iam_role");
     expect(role.name).toBe("hr-chatbot-db-bootstrap-role");
     expect(role.description).toBe("Execution role of the database bootstrap function");
@@ -180,8 +231,12 @@ describe("DbBootstrap", () => {
 
     const policies = resourcesOf(json, "aws_iam_role_policy");
     const roleRef = expect.stringMatching(/^\$\{aws_iam_role\.db-bootstrap_role_[0-9A-F]+\.name\}$/);
-    expect(Object.values(policies).map((p) => p.role)).toEqual([roleRef, roleRef, roleRef]);
-    expect(secret.grants).toBe(1);
+    expect(Object.values(policies).map((p) => p.role)).toEqual([roleRef, roleRef, roleRef, roleRef, roleRef]);
+    expect([master.made, secret.made, appSecret.made]).toEqual([
+      ["master-read-0"],
+      ["database-write-0"],
+      ["app-write-0"],
+    ]);
     expect(boot.role.name).toMatch(/^\$\{TfToken/);
 
     const own = (prefix: string) =>
@@ -215,10 +270,11 @@ describe("DbBootstrap", () => {
         Condition: { StringEquals: { "aws:RequestedRegion": "ap-northeast-1" } },
       },
     ]);
-    const grant = policies["secret-grant-0"];
-    expect(policyDoc(grant).Statement).toEqual([
-      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: SECRET_ARN },
+    expect(policyDoc(policies["master-read-0"]).Statement).toEqual([
+      { Effect: "Allow", Action: ["secretsmanager:GetSecretValue"], Resource: MASTER_ARN },
     ]);
+    expect(policyDoc(policies["database-write-0"]).Statement[0].Resource).toBe(SECRET_ARN);
+    expect(policyDoc(policies["app-write-0"]).Statement[0].Resource).toBe(APP_SECRET_ARN);
     // nothing else in the role's own policies reaches secrets, KMS or other services
     const actions = [...own("db-bootstrap_logs-policy_"), ...own("db-bootstrap_vpc-policy_")].flatMap(
       (s) => s.Action as string[],
@@ -307,13 +363,32 @@ describe("DbBootstrap", () => {
     const fn = onlyResource(json, "aws_lambda_function");
     expect(fn).toMatchObject({ function_name: "custom_boot-1", timeout: 300, runtime: "nodejs22.x" });
     expect((fn.environment as { variables: Record<string, string> }).variables).toEqual({
-      DB_SECRET_NAME: "hr-chatbot/database",
+      ...ENV,
       DB_SSL_MODE: "require",
     });
     expect(onlyResource(json, "aws_cloudwatch_log_group")).toMatchObject({
       name: "/aws/lambda/custom_boot-1",
       retention_in_days: 90,
     });
+  });
+
+  it("names the application role <database>_app by default and validates a given name", () => {
+    expect(setup().boot.appRoleName).toBe("hr_chatbot_app");
+    expect(setup({ appRoleName: "chatbot_rw" }).boot.appRoleName).toBe("chatbot_rw");
+    expect(defaultAppRoleName(`Long${"x".repeat(70)}`)).toBe(`long${"x".repeat(55)}_app`);
+    expect(appRoleNameProblem("hr_chatbot_app")).toBeUndefined();
+    expect(appRoleNameProblem("HrApp")).toBe(
+      "must be 1-63 lower-case letters, digits or underscores, starting with a letter",
+    );
+    expect(appRoleNameProblem("user")).toBe("is a reserved PostgreSQL keyword");
+    expect(appRoleNameProblem("pg_app")).toBe("is reserved by RDS or PostgreSQL (rdsadmin, rds_*, pg_*)");
+    expect(appRoleNameProblem("public")).toBe("is a reserved PostgreSQL role name");
+    expect(() => setup({ appRoleName: "app-user" })).toThrow(
+      'appRoleName "app-user" must be 1-63 lower-case letters, digits or underscores, starting with a letter',
+    );
+    expect(() => setup({ appRoleName: "postgres" })).toThrow(
+      'appRoleName "postgres" must differ from the master user name',
+    );
   });
 
   it("warns when nothing tells it to wait for the database", () => {

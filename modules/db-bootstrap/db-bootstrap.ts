@@ -1,6 +1,7 @@
 /**
  * Database bootstrap: a small Lambda function inside the VPC that installs
- * pgvector and applies the schema migrations, invoked by Terraform on apply.
+ * pgvector, applies the schema migrations, creates the application's database
+ * role and writes the application's secrets, invoked by Terraform on apply.
  *
  * The guide installed pgvector by hand with psql over a public endpoint. A
  * private database cannot be reached that way, so the deployment itself runs
@@ -8,14 +9,20 @@
  * into the function bundle, and an `aws_lambda_invocation` runs them after the
  * database instances exist, again whenever the migrations or the function code
  * change.
+ *
+ * It connects with the master credentials RDS manages (read from the master
+ * user secret) and generates the application's secret values itself (the
+ * role's password, the JWT signing key), so no secret value ever passes
+ * through Terraform's plan or state.
  */
-import { Annotations, type ITerraformDependable, TerraformStack } from "cdktf";
+import { Annotations, type ITerraformDependable, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { LambdaInvocation } from "@cdktf/provider-aws/lib/lambda-invocation";
 import {
   type BaseProps,
-  type ReadableSecret,
+  type ManagedMasterDatabase,
   type RoleRef,
+  type WritableSecret,
   fail,
   validateIntRange,
   validateName,
@@ -23,6 +30,7 @@ import {
 import type { Grant } from "../core/iam";
 import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
+import { POSTGRES_RESERVED_WORDS } from "../core/postgres";
 import { LAMBDA_RUNTIME_CA_BUNDLE, type LambdaRuntime, VpcFunction } from "../compute/compute";
 import { bundleHandler } from "./bundle";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
@@ -56,10 +64,30 @@ export interface DbBootstrapProps extends BaseProps {
   /** Region of the stack, e.g. `ap-northeast-1` (limits the network interface permissions to it). */
   readonly region: string;
   /**
-   * Secret holding `{host, port, database, username, password}`. The function
-   * gets read access through `grantRead` and finds it by name (`DB_SECRET_NAME`).
+   * The cluster: its connection details (passed to the function as
+   * `DB_HOST`, `DB_PORT`, `DB_NAME`) and its master user secret (read access
+   * through `grantRead`; the function finds it by ARN, `MASTER_USER_SECRET_ID`).
    */
-  readonly databaseSecret: ReadableSecret;
+  readonly database: ManagedMasterDatabase;
+  /**
+   * The application's connection secret `{host, port, database, username,
+   * password}`. The function creates the role `appRoleName`, generates its
+   * password and writes the secret when it has no valid value (write access
+   * through `grantWrite`; found by name, `DB_SECRET_NAME`).
+   */
+  readonly databaseSecret: WritableSecret;
+  /**
+   * The application secret `{secret_key, algorithm}` (an `AppSecret`): the
+   * function generates a 64-byte key and writes it when the secret has no
+   * valid value (`APP_SECRET_NAME`, `JWT_ALGORITHM`).
+   * @default none: no JWT key is written
+   */
+  readonly appSecret?: WritableSecret & { readonly algorithm: string };
+  /**
+   * Name of the application's database role (see {@link appRoleNameProblem}).
+   * @default `<database>_app` (the database name in lower case, cut to 59 characters)
+   */
+  readonly appRoleName?: string;
   /**
    * Folder of `NNNN_lower_case_words.sql` migrations, applied in name order.
    * @default the module's own `migrations/` folder (pgvector)
@@ -120,6 +148,33 @@ const SSL_MODES: readonly DbBootstrapSslMode[] = ["verify-full", "require"];
 /** Amazon CA bundle (including the RDS CAs) that the Lambda Node.js runtimes ship but do not load by default. */
 const AMAZON_CA_BUNDLE = LAMBDA_RUNTIME_CA_BUNDLE;
 
+const ROLE_NAME_RE = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * The problem with an application role name, or `undefined`: 1-63 lower-case
+ * letters, digits or underscores starting with a letter (an unquoted
+ * PostgreSQL identifier, so clients never need to quote it), not a reserved
+ * keyword, not `public`/`none` and not reserved by RDS or PostgreSQL
+ * (`rdsadmin`, `rds_*`, `pg_*`).
+ * @see https://www.postgresql.org/docs/current/sql-syntax-lexical.html#SQL-SYNTAX-IDENTIFIERS
+ */
+export function appRoleNameProblem(value: string): string | undefined {
+  if (typeof value !== "string" || !ROLE_NAME_RE.test(value)) {
+    return "must be 1-63 lower-case letters, digits or underscores, starting with a letter";
+  }
+  if (POSTGRES_RESERVED_WORDS.has(value)) return "is a reserved PostgreSQL keyword";
+  if (value === "rdsadmin" || value.startsWith("rds_") || value.startsWith("pg_")) {
+    return "is reserved by RDS or PostgreSQL (rdsadmin, rds_*, pg_*)";
+  }
+  if (value === "public" || value === "none") return "is a reserved PostgreSQL role name";
+  return undefined;
+}
+
+/** The default application role name for a database: `<database>_app`, lower case, at most 63 characters. */
+export function defaultAppRoleName(databaseName: string): string {
+  return `${databaseName.toLowerCase().slice(0, 59)}_app`;
+}
+
 /**
  * A Lambda function in the VPC that applies the SQL migrations (pgvector
  * first) and the `aws_lambda_invocation` that runs it on apply. The function
@@ -135,8 +190,12 @@ export class DbBootstrap extends Construct {
   public readonly role: RoleRef;
   /** The function, its role and its log group. */
   public readonly function: VpcFunction;
-  /** The read grant on `databaseSecret`; the invocation depends on it. */
+  /** The read grant on the master user secret; the invocation depends on it. */
   public readonly secretGrant: Grant;
+  /** The write grants on `databaseSecret` and `appSecret`; the invocation depends on them. */
+  public readonly writeGrants: readonly Grant[];
+  /** Name of the application's database role. */
+  public readonly appRoleName: string;
   /** Checksum of the migration list (changes re-run the invocation). */
   public readonly migrationsChecksum: string;
   /** Migration names in the order they are applied. */
@@ -160,6 +219,20 @@ export class DbBootstrap extends Construct {
     if (!props.vpc) fail("vpc", props.vpc, "is required");
     if (!RUNTIMES.includes(runtime)) fail("runtime", runtime, `must be one of ${RUNTIMES.join(", ")}`);
     if (!SSL_MODES.includes(sslMode)) fail("sslMode", sslMode, `must be one of ${SSL_MODES.join(", ")}`);
+    const databaseName = props.database.connection.database;
+    if (props.appRoleName === undefined && Token.isUnresolved(databaseName)) {
+      fail("appRoleName", props.appRoleName, "is required when the database name is a Terraform reference");
+    }
+    const appRoleName = props.appRoleName ?? defaultAppRoleName(databaseName);
+    const roleProblem = appRoleNameProblem(appRoleName);
+    if (roleProblem) fail("appRoleName", appRoleName, roleProblem);
+    if (!Token.isUnresolved(props.database.masterUsername) && appRoleName === props.database.masterUsername) {
+      fail(
+        "appRoleName",
+        appRoleName,
+        "must differ from the master user name (the application gets its own role)",
+      );
+    }
     const migrationSet = loadMigrations(props.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
     if (dependsOn.length === 0) {
       Annotations.of(this).addWarning(
@@ -169,7 +242,21 @@ export class DbBootstrap extends Construct {
     }
 
     const bundle = bundleHandler(migrationSet.migrations);
-    const environment: Record<string, string> = { DB_SSL_MODE: sslMode };
+    const { connection } = props.database;
+    const environment: Record<string, string> = {
+      DB_SSL_MODE: sslMode,
+      DB_HOST: connection.host,
+      DB_PORT: Token.isUnresolved(connection.port)
+        ? Token.asString(connection.port)
+        : String(connection.port),
+      DB_NAME: connection.database,
+      DB_SECRET_NAME: props.databaseSecret.name,
+      APP_ROLE_NAME: appRoleName,
+    };
+    if (props.appSecret) {
+      environment.APP_SECRET_NAME = props.appSecret.name;
+      environment.JWT_ALGORITHM = props.appSecret.algorithm;
+    }
     if (sslMode === "verify-full") environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
 
     // "Default": the function's resources keep this construct's addresses
@@ -179,7 +266,8 @@ export class DbBootstrap extends Construct {
       tags: props.tags,
       region,
       functionName,
-      description: "Applies the database migrations (pgvector, schema) from inside the VPC",
+      description:
+        "Applies the database migrations (pgvector, schema), creates the application role and writes its secrets",
       roleName: `${name}-db-bootstrap-role`,
       roleDescription: "Execution role of the database bootstrap function",
       code: { type: "asset", path: bundle.directory, handler: "index.handler", runtime },
@@ -188,7 +276,8 @@ export class DbBootstrap extends Construct {
       architecture: "arm64",
       vpc: props.vpc,
       environment,
-      secrets: [{ envVar: "DB_SECRET_NAME", secret: props.databaseSecret }],
+      // read access to the master user secret only; the application's secrets are written, below
+      secrets: [{ envVar: "MASTER_USER_SECRET_ID", secret: props.database.masterUserSecret }],
       logRetentionDays,
       logFormat: "Text",
       // Lambda's default, written out: a run is traced only when its caller
@@ -202,17 +291,21 @@ export class DbBootstrap extends Construct {
     const formerLogGroup = TerraformStack.of(this).getLogicalId(new Construct(this, "logs").node);
     this.function.logGroup.moveFromId(`aws_cloudwatch_log_group.${formerLogGroup}`);
     this.secretGrant = this.function.secretGrants[0];
+    this.writeGrants = [props.databaseSecret, ...(props.appSecret ? [props.appSecret] : [])].map((secret) =>
+      secret.grantWrite(this.function.role),
+    );
 
     this.invocation = new LambdaInvocation(this, "invocation", {
       functionName: this.function.functionName,
       input: JSON.stringify({ action: "migrate", checksum: migrationSet.checksum }),
       triggers: { migrations: migrationSet.checksum, code: bundle.sha256Hex },
-      dependsOn: [...dependsOn, this.secretGrant.policy],
+      dependsOn: [...dependsOn, this.secretGrant.policy, ...this.writeGrants.map((g) => g.policy)],
     });
 
     this.functionName = this.function.functionName;
     this.functionArn = this.function.functionArn;
     this.role = this.function.role;
+    this.appRoleName = appRoleName;
     this.migrationsChecksum = migrationSet.checksum;
     this.migrationNames = migrationSet.migrations.map((m) => m.name);
     this.bundleSizeBytes = bundle.sizeBytes;

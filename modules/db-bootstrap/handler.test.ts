@@ -6,7 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +21,7 @@ import {
   LOCK_KEY,
   type SqlClient,
   createHandler,
+  masterCredentials,
   parseCredentials,
   parseEvent,
   parseSslMode,
@@ -40,6 +41,8 @@ const BROKEN = makeMigration(
   "0004_broken",
   "CREATE TABLE half_done (id int);\nINSERT INTO notes VALUES (3, 'three');\nSELEC 1;\n",
 );
+
+const MASTER_ARN = "arn:aws:secretsmanager:ap-northeast-1:111122223333:secret:rds!cluster-1234-AbCdEf";
 
 let server: PgliteServer;
 let credentials: DbCredentials;
@@ -307,18 +310,24 @@ describe("the bundled function", () => {
     writeFileSync(
       join(pkg, "index.js"),
       [
+        "const fs = require('fs');",
         "class GetSecretValueCommand { constructor(input) { this.input = input; } }",
+        "class PutSecretValueCommand { constructor(input) { this.input = input; this.put = true; } }",
+        "const notFound = (m) => Object.assign(new Error(m), { name: 'ResourceNotFoundException' });",
+        "const load = () => (process.env.STORE_FILE && fs.existsSync(process.env.STORE_FILE) ? JSON.parse(fs.readFileSync(process.env.STORE_FILE, 'utf8')) : {});",
         "class SecretsManagerClient {",
         "  async send(command) {",
-        "    if (command.input.SecretId !== process.env.EXPECTED_SECRET_ID) {",
-        "      const e = new Error('Secrets Manager can\\'t find the specified secret.');",
-        "      e.name = 'ResourceNotFoundException';",
-        "      throw e;",
-        "    }",
-        "    return { SecretString: process.env.FAKE_SECRET_STRING };",
+        "    const id = command.input.SecretId;",
+        "    if (id === process.env.EXPECTED_SECRET_ID && !command.put) return { SecretString: process.env.FAKE_SECRET_STRING };",
+        "    const store = load();",
+        "    const known = (process.env.APP_SECRETS || '').split(',').includes(id);",
+        "    if (!known) throw notFound('Secrets Manager can\\'t find the specified secret.');",
+        "    if (command.put) { store[id] = command.input.SecretString; fs.writeFileSync(process.env.STORE_FILE, JSON.stringify(store)); return {}; }",
+        "    if (store[id] === undefined) throw notFound('Secrets Manager can\\'t find the specified secret value for staging label: AWSCURRENT');",
+        "    return { SecretString: store[id] };",
         "  }",
         "}",
-        "module.exports = { SecretsManagerClient, GetSecretValueCommand };",
+        "module.exports = { SecretsManagerClient, GetSecretValueCommand, PutSecretValueCommand };",
       ].join("\n"),
     );
   });
@@ -343,16 +352,14 @@ describe("the bundled function", () => {
       env: {
         PATH: process.env.PATH ?? "",
         NODE_PATH: join(sdkDir, "node_modules"),
-        DB_SECRET_NAME: "hr-chatbot/database",
-        EXPECTED_SECRET_ID: "hr-chatbot/database",
+        // the master user secret RDS manages holds {username, password}; the endpoint comes from the environment
+        MASTER_USER_SECRET_ID: MASTER_ARN,
+        EXPECTED_SECRET_ID: MASTER_ARN,
+        DB_HOST: "127.0.0.1",
+        DB_PORT: String(server.port),
+        DB_NAME: "postgres",
         DB_SSL_MODE: "disable",
-        FAKE_SECRET_STRING: JSON.stringify({
-          host: "127.0.0.1",
-          port: server.port,
-          database: "postgres",
-          username: "postgres",
-          password: credentials.password,
-        }),
+        FAKE_SECRET_STRING: JSON.stringify({ username: "postgres", password: credentials.password }),
         ...env,
       },
       stdio: ["ignore", "pipe", "pipe"],
@@ -382,11 +389,53 @@ describe("the bundled function", () => {
     expect(run.logs).not.toContain(credentials.password);
   }, 30_000);
 
+  it("creates the application role and writes its secrets through the runtime's SDK, once", async () => {
+    const store = join(sdkDir, "store.json");
+    const env = {
+      APP_ROLE_NAME: "bundle_app",
+      DB_SECRET_NAME: "hr-chatbot/database",
+      APP_SECRET_NAME: "hr-chatbot/app-secrets",
+      JWT_ALGORITHM: "HS384",
+      APP_SECRETS: "hr-chatbot/database,hr-chatbot/app-secrets",
+      STORE_FILE: store,
+    };
+    try {
+      const first = await runBundle({ action: "migrate" }, env);
+      expect(JSON.parse(first.out).result.appCredentials).toEqual({
+        role: "bundle_app",
+        roleCreated: true,
+        secretsWritten: ["hr-chatbot/database", "hr-chatbot/app-secrets"],
+      });
+      const written = JSON.parse(readFileSync(store, "utf8")) as Record<string, string>;
+      const db = JSON.parse(written["hr-chatbot/database"]) as Record<string, unknown>;
+      expect(db).toMatchObject({
+        host: "127.0.0.1",
+        port: server.port,
+        database: "postgres",
+        username: "bundle_app",
+      });
+      expect(JSON.parse(written["hr-chatbot/app-secrets"]).algorithm).toBe("HS384");
+      expect(first.logs).not.toContain(String(db.password));
+
+      const second = await runBundle({ action: "migrate" }, env);
+      expect(JSON.parse(second.out).result.appCredentials.secretsWritten).toEqual([]);
+      expect(readFileSync(store, "utf8")).toBe(JSON.stringify(written));
+    } finally {
+      rmSync(store, { force: true });
+      await withDb(async (db) => {
+        await db.query("DROP OWNED BY bundle_app");
+        await db.query("DROP ROLE bundle_app");
+      });
+    }
+  }, 60_000);
+
   it("names the secret it cannot read and rejects a stale checksum", async () => {
-    const missing = await runBundle({ action: "migrate" }, { DB_SECRET_NAME: "hr-chatbot/nope" });
+    const missing = await runBundle({ action: "migrate" }, { MASTER_USER_SECRET_ID: "hr-chatbot/nope" });
     expect(JSON.parse(missing.out).error).toBe(
       "cannot read secret hr-chatbot/nope: ResourceNotFoundException: Secrets Manager can't find the specified secret.",
     );
+    const noHost = await runBundle({ action: "migrate" }, { DB_HOST: "" });
+    expect(JSON.parse(noHost.out).error).toBe("DB_HOST not set");
     expect(missing.code).toBe(1);
     const stale = await runBundle({ action: "migrate", checksum: "0".repeat(64) }, {});
     expect(JSON.parse(stale.out).error).toContain("does not match the bundled migrations");
@@ -407,6 +456,27 @@ describe("handler input and settings", () => {
     expect(() => parseEvent("migrate", sum)).toThrow("the input must be a JSON object");
     expect(() => parseEvent({ action: "migrate", checksum: "abc" }, sum)).toThrow(
       `the input checksum "abc" does not match the bundled migrations (${sum})`,
+    );
+  });
+
+  it("combines the master user secret {username, password} with the endpoint from the environment", () => {
+    const password = randomBytes(16).toString("hex");
+    const env = { DB_HOST: "db.example", DB_PORT: "5432", DB_NAME: "hr_chatbot" };
+    expect(masterCredentials(JSON.stringify({ username: "postgres", password }), "m", env)).toEqual({
+      host: "db.example",
+      port: 5432,
+      database: "hr_chatbot",
+      username: "postgres",
+      password,
+    });
+    expect(() => masterCredentials(JSON.stringify({ username: "postgres", password }), "m", {})).toThrow(
+      "DB_HOST, DB_PORT, DB_NAME not set",
+    );
+    expect(() => masterCredentials(`{"password":"${password}"`, "m", env)).toThrow(
+      "secret m is not valid JSON",
+    );
+    expect(() => masterCredentials(JSON.stringify({ username: "postgres" }), "m", env)).toThrow(
+      'secret m field "password" must be a non-empty string',
     );
   });
 

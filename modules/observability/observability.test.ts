@@ -2,7 +2,6 @@ import { TerraformOutput, TerraformStack } from "cdktf";
 import { SynthJson, arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
 import { VpcFunction } from "../compute";
 import { HttpApi } from "../api";
-import { DatabaseSecret } from "../secrets";
 import { AuroraPostgresServerless } from "../database";
 import {
   DEFAULT_THRESHOLDS,
@@ -517,15 +516,10 @@ describe("with the compute, api and database constructs", () => {
       vpc: { subnetIds: ["subnet-1", "subnet-2"], securityGroupIds: ["sg-1"] },
     });
     const api = new HttpApi(stack, "api", { name: "hr-chatbot", handler: fn });
-    const secret = new DatabaseSecret(stack, "db-secret", {
-      name: "hr-chatbot",
-      secretName: "hr-chatbot/database",
-    });
     const database = new AuroraPostgresServerless(stack, "database", {
       name: "hr-chatbot",
       subnetIds: ["subnet-1", "subnet-2"],
       securityGroupIds: ["sg-1"],
-      credentials: secret,
       maxCapacity: 4,
     });
     new Observability(stack, "observability", {

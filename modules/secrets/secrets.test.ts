@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { RoleRef } from "../core";
 import { arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { AppSecret, DatabaseSecret, JsonSecret, SecretsKey } from "./index";
+import { AppSecret, DatabaseSecret, JsonSecret, SecretReference, SecretsKey } from "./index";
 
 const role: RoleRef = {
   name: "hr-chatbot-lambda-role",
@@ -235,7 +235,7 @@ describe("grantRead", () => {
   it("grants several roles (also by reference) with distinct resources; a repeated grant is a no-op", () => {
     const { stack } = testStack();
     const s = new DatabaseSecret(stack, "s", { name: "hr-chatbot", secretName: "hr-chatbot/database" });
-    s.attachCluster({ host: "db.example.internal", port: 5432, database: "app" });
+    s.grantWrite(writer);
     const iamRole = new IamRole(stack, "role", { name: "hr-chatbot-worker-role", assumeRolePolicy: "{}" });
     const other: RoleRef = { name: iamRole.name, arn: iamRole.arn };
     const first = s.grantRead(role);
@@ -247,7 +247,9 @@ describe("grantRead", () => {
     expect(s.grantRead(role)).toBe(first);
     expect(s.grantRead({ ...role })).toBe(first);
     expect(s.grantRead(other)).toBe(byReference);
-    const policies = Object.values(resourcesOf(synthJson(stack), "aws_iam_role_policy"));
+    const policies = Object.values(resourcesOf(synthJson(stack), "aws_iam_role_policy")).filter((p) =>
+      String(p.name).endsWith("-read"),
+    );
     expect(policies.map((p) => p.role).sort()).toEqual([
       "${aws_iam_role.role.name}",
       "hr-chatbot-bootstrap-role",
@@ -275,115 +277,134 @@ describe("grantRead", () => {
   });
 });
 
-describe("DatabaseSecret", () => {
-  it("generates a 32-character alphanumeric password and defaults the user to postgres", () => {
+const writer: RoleRef = {
+  name: "hr-chatbot-db-bootstrap-role",
+  arn: "arn:aws:iam::123456789012:role/hr-chatbot-db-bootstrap-role",
+};
+
+describe.each([
+  [
+    "DatabaseSecret",
+    (stack: Construct) =>
+      new DatabaseSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" }),
+  ],
+  [
+    "AppSecret",
+    (stack: Construct) =>
+      new AppSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" }),
+  ],
+])("%s: a value written at apply time, never by Terraform", (_kind, make) => {
+  it("creates the secret without a version and without any random_* resource", () => {
     const { stack } = testStack();
-    const s = new DatabaseSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" });
-    s.attachCluster({ host: "db.example.internal", port: 5432, database: "hr_chatbot" });
+    const s = make(stack);
+    s.grantWrite(writer);
     const json = synthJson(stack);
-    expect(onlyResource(json, "random_password")).toEqual({
-      length: 32,
-      special: false,
-      upper: true,
-      lower: true,
-      numeric: true,
-      min_upper: 1,
-      min_lower: 1,
-      min_numeric: 1,
-    });
-    expect(s.username).toBe("postgres");
-    expect(s.passwordLength).toBe(32);
-    expect(s.password).toMatch(/^\$\{TfToken\[/);
+    expect(Object.keys(resourcesOf(json, "aws_secretsmanager_secret"))).toHaveLength(1);
+    expect(resourcesOf(json, "aws_secretsmanager_secret_version")).toEqual({});
+    expect(Object.keys(json.resource ?? {}).filter((t) => t.startsWith("random_"))).toEqual([]);
+    expect(s.hasValue).toBe(false);
+    expect(s.version).toBeUndefined();
   });
 
-  it("writes exactly {host, port, database, username, password} once attached", () => {
-    const { stack } = testStack();
-    const s = new DatabaseSecret(stack, "db", {
-      name: "hr-chatbot",
-      secretName: "hr-chatbot/database",
-      username: "app_admin",
-    });
-    s.attachCluster({ host: "db.example.internal", port: 5432, database: "hr_chatbot" });
-    const json = JSON.parse(Testing.synth(stack, true)) as ReturnType<typeof synthJson>;
-    const expr = onlyResource(json, "aws_secretsmanager_secret_version").secret_string;
-    expect(expr).toBe(
-      `\${jsonencode({"host" = "db.example.internal", "port" = 5432, "database" = "hr_chatbot", ` +
-        `"username" = "app_admin", "password" = random_password.${idOf(json, "random_password")}.result})}`,
-    );
-    expect(s.endpoint).toEqual({ host: "db.example.internal", port: 5432, database: "hr_chatbot" });
-  });
-
-  it("fails synth when attachCluster is never called (empty connection details)", () => {
-    const { stack } = testStack();
-    new DatabaseSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" });
-    expect(() => Testing.synth(stack, true)).toThrow(/attachCluster\(\) was never called/);
-  });
-
-  it("fails app.synth() too when attachCluster is never called", () => {
+  it("fails synth (Testing.synth and app.synth) when no role may write the value", () => {
     const { app, stack } = testStack();
-    new DatabaseSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" });
-    expect(() => app.synth()).toThrow(/attachCluster\(\) was never called/);
+    const s = make(stack);
+    s.grantRead(role);
+    expect(() => Testing.synth(stack, true)).toThrow(/no role was granted write access \(grantWrite\)/);
+    expect(() => app.synth()).toThrow(/"hr-chatbot\/database": no role was granted write access/);
   });
 
-  it("refuses a second attachCluster", () => {
+  it("grants write: PutSecretValue, GetSecretValue and DescribeSecret on the ARN, KMS encrypt/decrypt for this secret only", () => {
     const { stack } = testStack();
-    const s = new DatabaseSecret(stack, "db", { name: "hr-chatbot", secretName: "hr-chatbot/database" });
-    s.attachCluster({ host: "a", port: 5432, database: "app" });
-    expect(() => s.attachCluster({ host: "b", port: 5432, database: "app" })).toThrow(
-      "attachCluster() was already called",
-    );
+    const key = new SecretsKey(stack, "key", { name: "hr-chatbot" });
+    const s =
+      _kind === "DatabaseSecret"
+        ? new DatabaseSecret(stack, "db", {
+            name: "hr-chatbot",
+            secretName: "hr-chatbot/database",
+            kmsKeyArn: key.arn,
+            region: "ap-northeast-1",
+          })
+        : new AppSecret(stack, "db", {
+            name: "hr-chatbot",
+            secretName: "hr-chatbot/database",
+            kmsKeyArn: key.arn,
+            region: "ap-northeast-1",
+          });
+    const grant = s.grantWrite(writer);
+    expect(s.grantWrite({ ...writer })).toBe(grant);
+    expect(s.writers).toEqual([writer]);
+    expect(s.grants).toEqual([]);
+    const json = synthJson(stack);
+    const policy = onlyResource(json, "aws_iam_role_policy");
+    const secretId = idOf(json, "aws_secretsmanager_secret");
+    expect(policy.name).toBe("hr-chatbot-database-write");
+    expect(policy.role).toBe(writer.name);
+    expect(decode(policy.policy).Statement).toEqual([
+      {
+        Sid: "WriteSecret",
+        Effect: "Allow",
+        Action: [
+          "secretsmanager:GetSecretValue",
+          "secretsmanager:DescribeSecret",
+          "secretsmanager:PutSecretValue",
+        ],
+        Resource: `\${aws_secretsmanager_secret.${secretId}.arn}`,
+      },
+      {
+        Sid: "EncryptDecryptSecret",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: expect.stringMatching(/^\$\{aws_kms_key\.\S+\.arn\}$/),
+        Condition: {
+          StringEquals: {
+            "kms:ViaService": "secretsmanager.ap-northeast-1.amazonaws.com",
+            "kms:EncryptionContext:SecretARN": `\${aws_secretsmanager_secret.${secretId}.arn}`,
+          },
+        },
+      },
+    ]);
   });
 
-  it.each([
-    [
-      { username: "1user" },
-      'username "1user" must be 1-63 letters, digits or underscores, starting with a letter',
-    ],
-    [{ username: "app-user" }, "must be 1-63 letters"],
-    [{ username: "u".repeat(64) }, "must be 1-63 letters"],
-    [{ username: "user" }, 'username "user" is a reserved PostgreSQL keyword'],
-    [{ username: "rdsadmin" }, "is reserved by RDS or PostgreSQL"],
-    [{ username: "pg_admin" }, "is reserved by RDS or PostgreSQL"],
-    [{ passwordLength: 12 }, "passwordLength 12 must be an integer from 16 to 41"],
-    [{ passwordLength: 64 }, "passwordLength 64 must be an integer from 16 to 41"],
-    [{ recoveryWindowInDays: 1 }, "recoveryWindowInDays 1 must be 0"],
-  ])("rejects %j", (override, message) => {
+  it("keeps read and write grants of one role apart", () => {
     const { stack } = testStack();
+    const s = make(stack);
+    s.grantWrite(writer);
+    s.grantRead(writer);
+    const names = Object.values(resourcesOf(synthJson(stack), "aws_iam_role_policy")).map((p) => p.name);
+    expect(names.sort()).toEqual(["hr-chatbot-database-read", "hr-chatbot-database-write"]);
+  });
+});
+
+describe("DatabaseSecret", () => {
+  it("names the keys of its value, the application's contract", () => {
+    expect(DatabaseSecret.KEYS).toEqual(["host", "port", "database", "username", "password"]);
+  });
+
+  it("rejects a bad recovery window", () => {
     expect(
       () =>
-        new DatabaseSecret(stack, "db", {
+        new DatabaseSecret(testStack().stack, "db", {
           name: "hr-chatbot",
           secretName: "hr-chatbot/database",
-          ...override,
+          recoveryWindowInDays: 1,
         }),
-    ).toThrow(message);
+    ).toThrow("recoveryWindowInDays 1 must be 0");
   });
 });
 
 describe("AppSecret", () => {
-  it("stores {secret_key, algorithm} with 64 random bytes, base64 encoded, and HS256 by default", () => {
+  it("records the algorithm (HS256 by default) and the 64-byte key length for its writer", () => {
     const { stack } = testStack();
     const s = new AppSecret(stack, "app", { name: "hr-chatbot", secretName: "hr-chatbot/app-secrets" });
-    const json = synthJson(stack);
-    expect(onlyResource(json, "random_bytes")).toEqual({ length: 64 });
-    const expr = onlyResource(json, "aws_secretsmanager_secret_version").secret_string;
-    expect(expr).toBe(
-      `\${jsonencode({"secret_key" = random_bytes.${idOf(json, "random_bytes")}.base64, "algorithm" = "HS256"})}`,
-    );
     expect(s.algorithm).toBe("HS256");
-    expect(onlyResource(json, "aws_secretsmanager_secret").name).toBe("hr-chatbot/app-secrets");
-  });
-
-  it("takes another HMAC algorithm and rejects anything else", () => {
-    const { stack } = testStack();
-    new AppSecret(stack, "app", {
+    expect(s.keyLengthBytes).toBe(64);
+    const other = new AppSecret(stack, "app2", {
       name: "hr-chatbot",
-      secretName: "hr-chatbot/app-secrets",
+      secretName: "hr-chatbot/app-secrets-2",
       algorithm: "HS512",
     });
-    expect(onlyResource(synthJson(stack), "aws_secretsmanager_secret_version").secret_string).toContain(
-      '"algorithm" = "HS512"',
-    );
+    expect(other.algorithm).toBe("HS512");
     const bad = {
       name: "hr-chatbot",
       secretName: "x",
@@ -391,6 +412,50 @@ describe("AppSecret", () => {
     } as unknown as ConstructorParameters<typeof AppSecret>[2];
     expect(() => new AppSecret(testStack().stack, "app", bad)).toThrow(
       'algorithm "RS256" must be one of HS256, HS384, HS512',
+    );
+  });
+});
+
+describe("SecretReference", () => {
+  it("grants read on a secret made elsewhere, by ARN, with the key's conditions", () => {
+    const { stack } = testStack();
+    const ref = new SecretReference(stack, "master", {
+      arn: "arn:aws:secretsmanager:ap-northeast-1:123456789012:secret:rds!cluster-abc-123456",
+      label: "hr-chatbot-cluster-master-user-secret",
+      kmsKeyArn: KEY_ARN,
+    });
+    expect(ref.name).toBe(ref.arn);
+    ref.grantRead(writer);
+    expect(ref.grants).toEqual([writer]);
+    const policy = onlyResource(synthJson(stack), "aws_iam_role_policy");
+    expect(policy.name).toBe("hr-chatbot-cluster-master-user-secret-read");
+    expect(decode(policy.policy).Statement).toEqual([
+      {
+        Sid: "ReadSecret",
+        Effect: "Allow",
+        Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+        Resource: ref.arn,
+      },
+      {
+        Sid: "DecryptSecret",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KEY_ARN,
+        Condition: {
+          StringLike: { "kms:ViaService": "secretsmanager.*.amazonaws.com" },
+          StringEquals: { "kms:EncryptionContext:SecretARN": ref.arn },
+        },
+      },
+    ]);
+  });
+
+  it("validates its label and key", () => {
+    const { stack } = testStack();
+    expect(() => new SecretReference(stack, "a", { arn: "x", label: "bad label" })).toThrow(
+      'label "bad label" must be 1-512 characters',
+    );
+    expect(() => new SecretReference(stack, "b", { arn: "x", label: "ok", kmsKeyArn: "alias/x" })).toThrow(
+      "kmsKeyArn",
     );
   });
 });

@@ -24,7 +24,7 @@ const run = promisify(execFile);
 const REPO = resolve(__dirname, "..", "..");
 const EXAMPLE = join(REPO, "examples", "consumer-app");
 /** What the consumer installs next to the package, at the versions this repository locks. */
-const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws", "@cdktf/provider-random"];
+const PEERS = ["cdktf", "constructs", "@cdktf/provider-aws"];
 const TEMPLATE_DEV = ["typescript", "ts-node", "@types/node"];
 
 const terraformReady = Boolean(findTerraform() && findProviderMirror());

@@ -5,19 +5,23 @@
  * The migrations come from `migrations.json` next to the bundle, written at
  * synth time from the migration folder; the handler checks the list again
  * before it touches the database.
- * The credentials come from the Secrets Manager secret named by
- * `DB_SECRET_NAME`, read with the AWS SDK that the Lambda Node.js runtime
- * provides (it is not bundled). `DB_SSL_MODE` selects the TLS mode
- * (`verify-full` unless set).
+ * The master credentials come from the secret RDS manages
+ * (`MASTER_USER_SECRET_ID`, JSON `{username, password}`) and the endpoint
+ * from `DB_HOST`, `DB_PORT`, `DB_NAME`. The application role is
+ * `APP_ROLE_NAME`; its connection secret is `DB_SECRET_NAME` and the JWT
+ * secret `APP_SECRET_NAME` (algorithm `JWT_ALGORITHM`), written with
+ * the AWS SDK that the Lambda Node.js runtime provides (it is not bundled).
+ * `DB_SSL_MODE` selects the TLS mode (`verify-full` unless set).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
+import type { AppCredentialsConfig, SecretsManagerLike } from "./app-credentials";
 import type { Migration } from "./checksum";
 import {
   BootstrapError,
   createHandler,
-  parseCredentials,
+  masterCredentials,
   parseSslMode,
   retry,
   type DbCredentials,
@@ -41,12 +45,12 @@ interface SecretsManagerSdk {
     send(command: unknown): Promise<{ SecretString?: string }>;
   };
   GetSecretValueCommand: new (input: { SecretId: string }) => unknown;
+  PutSecretValueCommand: new (input: { SecretId: string; SecretString: string }) => unknown;
 }
 
 // The runtime's SDK is found through the CommonJS resolver (NODE_PATH), which
 // an ES `import()` would not consult.
 const loadModule = createRequire(__filename);
-let sdk: SecretsManagerSdk | undefined;
 let client: InstanceType<SecretsManagerSdk["SecretsManagerClient"]> | undefined;
 
 /** IAM changes take a few seconds to reach every endpoint: a fresh grant may still be denied. */
@@ -55,31 +59,57 @@ function isAccessDenied(err: unknown): boolean {
   return name === "AccessDeniedException";
 }
 
-async function readCredentials(): Promise<DbCredentials> {
-  const secretName = process.env.DB_SECRET_NAME;
-  if (!secretName) throw new BootstrapError("DB_SECRET_NAME is not set");
-  sdk ??= loadModule("@aws-sdk/client-secrets-manager") as SecretsManagerSdk;
+/** Secrets Manager through the runtime's SDK, retrying denials while a new grant propagates. */
+function secretsManager(): SecretsManagerLike {
+  const sdk = loadModule("@aws-sdk/client-secrets-manager") as SecretsManagerSdk;
   client ??= new sdk.SecretsManagerClient({});
-  const { GetSecretValueCommand } = sdk;
   const api = client;
-  try {
-    const out = await retry(() => api.send(new GetSecretValueCommand({ SecretId: secretName })), {
+  const call = <T>(fn: () => Promise<T>, secretId: string) =>
+    retry(fn, {
       attempts: 6,
       delayMs: 5000,
       shouldRetry: isAccessDenied,
       onRetry: () =>
-        console.log(`db-bootstrap: access to secret ${secretName} denied, retrying (IAM propagation)`),
+        console.log(`db-bootstrap: access to secret ${secretId} denied, retrying (IAM propagation)`),
     });
-    return parseCredentials(out.SecretString, secretName);
+  return {
+    getSecretValue: (input) => call(() => api.send(new sdk.GetSecretValueCommand(input)), input.SecretId),
+    putSecretValue: (input) => call(() => api.send(new sdk.PutSecretValueCommand(input)), input.SecretId),
+  };
+}
+
+async function readCredentials(): Promise<DbCredentials> {
+  const secretId = process.env.MASTER_USER_SECRET_ID;
+  if (!secretId) throw new BootstrapError("MASTER_USER_SECRET_ID is not set");
+  try {
+    const out = await secretsManager().getSecretValue({ SecretId: secretId });
+    return masterCredentials(out.SecretString, secretId, process.env);
   } catch (err) {
     if (err instanceof BootstrapError) throw err;
     const e = err as { name?: unknown; message?: unknown };
-    throw new BootstrapError(`cannot read secret ${secretName}: ${String(e?.name)}: ${String(e?.message)}`);
+    throw new BootstrapError(`cannot read secret ${secretId}: ${String(e?.name)}: ${String(e?.message)}`);
   }
 }
+
+/** The application role and secrets from the environment; none without `APP_ROLE_NAME`. */
+function appCredentialsConfig(env: NodeJS.ProcessEnv): AppCredentialsConfig | undefined {
+  const roleName = env.APP_ROLE_NAME;
+  if (!roleName) return undefined;
+  const databaseSecretId = env.DB_SECRET_NAME;
+  if (!databaseSecretId) throw new BootstrapError("APP_ROLE_NAME is set but DB_SECRET_NAME is not");
+  const appSecretId = env.APP_SECRET_NAME;
+  return {
+    roleName,
+    databaseSecretId,
+    appSecret: appSecretId ? { secretId: appSecretId, algorithm: env.JWT_ALGORITHM || "HS256" } : undefined,
+  };
+}
+
+const config = appCredentialsConfig(process.env);
 
 export const handler = createHandler({
   getCredentials: readCredentials,
   migrations: readMigrations(),
   sslMode: parseSslMode(process.env.DB_SSL_MODE),
+  appCredentials: config ? { config, secretsManager: secretsManager() } : undefined,
 });

@@ -12,9 +12,15 @@
  * last line of defence) and no connection string is ever built.
  */
 import { Client } from "pg";
+import {
+  type AppCredentialsConfig,
+  type AppCredentialsResult,
+  type SecretsManagerLike,
+  ensureAppCredentials,
+} from "./app-credentials";
 import { type Migration, migrationListProblem, migrationsChecksum } from "./checksum";
 
-/** Connection details as stored in the database secret. */
+/** Connection details: the master user's, from its secret and the function's environment. */
 export interface DbCredentials {
   /** Writer endpoint host name. */
   readonly host: string;
@@ -64,8 +70,22 @@ export type ClientFactory = (config: ConnectionConfig) => SqlClient;
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
-  /** Returns the connection details (the Lambda entry reads them from Secrets Manager). */
+  /**
+   * Returns the master user's connection details (the Lambda entry reads the
+   * user name and password from the master user secret, the rest from its
+   * environment).
+   */
   readonly getCredentials: () => Promise<DbCredentials>;
+  /**
+   * Create the application role and write the application's secrets after
+   * the migrations (see ./app-credentials.ts).
+   * @default nothing: migrations only
+   */
+  readonly appCredentials?: {
+    readonly config: AppCredentialsConfig;
+    /** Secrets Manager client (the AWS SDK's `SecretsManager`, or a stand-in). */
+    readonly secretsManager: SecretsManagerLike;
+  };
   /** The migrations to apply, ordered by name. */
   readonly migrations: readonly Migration[];
   /**
@@ -133,6 +153,8 @@ export interface BootstrapResult {
   readonly vectorCheck: "ok";
   /** Checksum of the bundled migration list. */
   readonly checksum: string;
+  /** What the run did to the application role and secrets (names only), when configured. */
+  readonly appCredentials?: AppCredentialsResult;
 }
 
 /** The handler {@link createHandler} returns. */
@@ -166,20 +188,23 @@ export function createHandler(options: HandlerOptions): BootstrapHandler {
   const checksum = migrationsChecksum(options.migrations);
 
   return async (event, context) => {
-    let password: string | undefined;
+    // every secret value this run sees, redacted from any error
+    const secrets: string[] = [];
     try {
       parseEvent(event, checksum);
       const credentials = await options.getCredentials();
-      password = credentials.password;
+      secrets.push(credentials.password);
       const lockWaitMs = options.lockWaitMs ?? 60_000;
       const wait = context
         ? Math.min(lockWaitMs, context.getRemainingTimeInMillis() - LOCK_MARGIN_MS)
         : lockWaitMs;
-      const result = await migrate(credentials, options, checksum, Date.now() + Math.max(0, wait));
+      const result = await migrate(credentials, options, checksum, Date.now() + Math.max(0, wait), (s) =>
+        secrets.push(s),
+      );
       (options.log ?? console.log)(`db-bootstrap: done ${JSON.stringify(result)}`);
       return result;
     } catch (err) {
-      throw safeError(err, password === undefined ? [] : [password]);
+      throw safeError(err, secrets);
     }
   };
 }
@@ -242,6 +267,42 @@ export function parseCredentials(secretString: string | undefined, secretName: s
     username: text("username"),
     password: text("password"),
   };
+}
+
+/**
+ * The master user's connection details: user name and password from the
+ * master user secret RDS manages (JSON `{username, password}`), host, port
+ * and database from the function's environment (`DB_HOST`, `DB_PORT`,
+ * `DB_NAME`). Messages name the secret or variable, never a value.
+ */
+export function masterCredentials(
+  secretString: string | undefined,
+  secretId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): DbCredentials {
+  const missing = ["DB_HOST", "DB_PORT", "DB_NAME"].filter((v) => !env[v]);
+  if (missing.length > 0) throw new BootstrapError(`${missing.join(", ")} not set`);
+  return parseCredentials(
+    withEndpoint(secretString, secretId, { host: env.DB_HOST, port: env.DB_PORT, database: env.DB_NAME }),
+    secretId,
+  );
+}
+
+/** The secret's JSON with the endpoint fields from the environment. */
+function withEndpoint(
+  secretString: string | undefined,
+  secretId: string,
+  endpoint: Record<string, string | undefined>,
+): string | undefined {
+  if (secretString === undefined || secretString === "") return secretString;
+  let value: unknown;
+  try {
+    value = JSON.parse(secretString);
+  } catch {
+    throw new BootstrapError(`secret ${secretId} is not valid JSON`);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return secretString;
+  return JSON.stringify({ ...(value as Record<string, unknown>), ...endpoint });
 }
 
 /** Parse an SSL mode setting (e.g. the `DB_SSL_MODE` variable); unset means `verify-full`. */
@@ -433,6 +494,7 @@ async function migrate(
   options: HandlerOptions,
   checksum: string,
   lockDeadline: number,
+  remember: (secret: string) => void,
 ): Promise<BootstrapResult> {
   const log = options.log ?? console.log;
   const client = await connect(credentials, options);
@@ -480,7 +542,19 @@ async function migrate(
     }
     await checkVector(client);
     const skipped = options.migrations.filter((m) => recorded.has(m.name)).map((m) => m.name);
-    return { applied, skipped, vectorCheck: "ok", checksum };
+    const result: BootstrapResult = { applied, skipped, vectorCheck: "ok", checksum };
+    if (options.appCredentials === undefined) return result;
+    const { config, secretsManager } = options.appCredentials;
+    try {
+      const app = await ensureAppCredentials(client, secretsManager, config, credentials, remember, log);
+      return { ...result, appCredentials: app };
+    } catch (err) {
+      const e = err as { name?: unknown };
+      const what = typeof e?.name === "string" && e.name.endsWith("Exception") ? `${e.name}: ` : "";
+      throw new BootstrapError(
+        `application role ${config.roleName} and secrets failed: ${what}${describeError(err)}`,
+      );
+    }
   } finally {
     if (locked)
       await client.query("SELECT pg_advisory_unlock($1::bigint)", [LOCK_KEY]).catch(() => undefined);
