@@ -99,7 +99,6 @@ describe("DbBootstrap", () => {
         variables: {
           DB_SECRET_NAME: "hr-chatbot/database",
           DB_SSL_MODE: "verify-full",
-          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
       },
       logging_config: {

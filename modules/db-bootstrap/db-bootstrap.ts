@@ -23,7 +23,7 @@ import {
 import type { Grant } from "../core/iam";
 import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
-import { LAMBDA_RUNTIME_CA_BUNDLE, type LambdaRuntime, VpcFunction } from "../compute/compute";
+import { type LambdaRuntime, VpcFunction } from "../compute/compute";
 import { bundleHandler } from "./bundle";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
@@ -94,8 +94,9 @@ export interface DbBootstrapProps extends BaseProps {
   readonly runtime?: DbBootstrapRuntime;
   /**
    * TLS mode of the database connection: `verify-full` checks the server
-   * certificate against the Amazon CA bundle of the Lambda runtime;
-   * `require` encrypts without checking it.
+   * certificate against the Amazon RDS certificate authorities bundled with
+   * the function and the endpoint's host name; `require` encrypts without
+   * checking it. Either way the function refuses a server without TLS.
    * @default "verify-full"
    */
   readonly sslMode?: DbBootstrapSslMode;
@@ -103,8 +104,6 @@ export interface DbBootstrapProps extends BaseProps {
 
 const RUNTIMES: readonly DbBootstrapRuntime[] = ["nodejs22.x"];
 const SSL_MODES: readonly DbBootstrapSslMode[] = ["verify-full", "require"];
-/** Amazon CA bundle (including the RDS CAs) that the Lambda Node.js runtimes ship but do not load by default. */
-const AMAZON_CA_BUNDLE = LAMBDA_RUNTIME_CA_BUNDLE;
 
 /**
  * A Lambda function in the VPC that applies the SQL migrations (pgvector
@@ -155,8 +154,8 @@ export class DbBootstrap extends Construct {
     }
 
     const bundle = bundleHandler(migrationSet.migrations);
+    // The RDS certificate authorities travel in the bundle (no runtime CA file).
     const environment: Record<string, string> = { DB_SSL_MODE: sslMode };
-    if (sslMode === "verify-full") environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
 
     // "Default": the function's resources keep this construct's addresses
     // (db-bootstrap_function_..., db-bootstrap_role_...).
