@@ -47,6 +47,8 @@ export interface PostgresServer {
   readonly ca: string;
   /** Name the server certificate carries (`certHost`). */
   readonly certHost: string;
+  /** The server log (statements are logged as on Aurora: `log_statement = ddl`); gone after `stop()`. */
+  readonly logFile: string;
   /** Seconds from `initdb` until the server accepted connections. */
   readonly startSeconds: number;
   /** Stop the server and delete its folder; resolves with the seconds it took. Safe to call twice. */
@@ -171,6 +173,7 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
       ...(tls
         ? [`ssl_cert_file = '${join(dir, "server.crt")}'`, `ssl_key_file = '${join(dir, "server.key")}'`]
         : []),
+      "log_statement = 'ddl'",
       "fsync = off",
       "max_connections = 20",
       "shared_buffers = 16MB",
@@ -207,5 +210,6 @@ export async function startPostgres(options: PostgresOptions = {}): Promise<Post
     })();
     return stopped;
   };
-  return { host: HOST, port, user: "postgres", password, ca, certHost, startSeconds, stop };
+  const logFile = join(dir, "server.log");
+  return { host: HOST, port, user: "postgres", password, ca, certHost, logFile, startSeconds, stop };
 }
