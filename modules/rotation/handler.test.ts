@@ -16,6 +16,7 @@ import { type ClientFactory, type SqlClient, pgClientFactory } from "../core/han
 import { type PostgresServer, startPostgres } from "../core/test/postgres";
 import {
   ROTATION_STEPS,
+  randomPassword,
   type RotationOptions,
   type RotationStep,
   RotationError,
@@ -286,14 +287,9 @@ describe("single-user rotation (PostgreSQL 15 + moto Secrets Manager)", () => {
   const realApi = () => sdkSecretsApi(sm, secretsClient);
   const injections: Injection[] = [
     {
-      name: "createSecret: GetRandomPassword fails",
+      name: "createSecret: making the password fails",
       step: "createSecret",
-      options: () => ({
-        secrets: {
-          ...realApi(),
-          getRandomPassword: async () => Promise.reject(new Error("injected: throttled")),
-        },
-      }),
+      options: () => ({ generatePassword: async () => Promise.reject(new Error("injected: no entropy")) }),
     },
     {
       name: "createSecret: PutSecretValue fails",
@@ -415,6 +411,19 @@ describe("single-user rotation (PostgreSQL 15 + moto Secrets Manager)", () => {
     );
     expect(await logsIn(doc.password as string)).toBe(true);
   }, 60_000);
+});
+
+describe("new passwords", () => {
+  it("are 32 letters and digits with each kind, different every time", async () => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 200; i++) {
+      const p = await randomPassword(32);
+      expect(p).toMatch(/^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])[A-Za-z0-9]{32}$/);
+      seen.add(p);
+    }
+    expect(seen.size).toBe(200);
+    await expect(randomPassword(4)).rejects.toThrow("at least 8 characters");
+  });
 });
 
 describe("the SCRAM-SHA-256 verifier", () => {

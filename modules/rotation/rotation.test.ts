@@ -87,7 +87,7 @@ describe("SecretRotation", () => {
     expect(bundle.sizeBytes).toBeLessThan(1024 * 1024);
   });
 
-  it("lets the role rewrite only this secret; GetRandomPassword on * (it has no resource)", () => {
+  it("lets the role rewrite only this secret, and nothing on Resource * (the password is made in the function)", () => {
     const { json } = setup();
     expect(policies(json)["rotate-secret"].Statement).toEqual([
       {
@@ -101,12 +101,6 @@ describe("SecretRotation", () => {
         ],
         Resource: SECRET_ARN,
       },
-      {
-        Sid: "GeneratePasswords",
-        Effect: "Allow",
-        Action: "secretsmanager:GetRandomPassword",
-        Resource: "*",
-      },
     ]);
     expect(Object.keys(policies(json)).sort()).toEqual([
       "rotate-secret",
@@ -117,7 +111,7 @@ describe("SecretRotation", () => {
 
   it("may use the customer key through Secrets Manager for this secret only", () => {
     const { json } = setup({ secret: { arn: SECRET_ARN, name: "hr-chatbot/database", kmsKeyArn: KEY_ARN } });
-    expect(policies(json)["rotate-secret"].Statement[2]).toEqual({
+    expect(policies(json)["rotate-secret"].Statement[1]).toEqual({
       Sid: "UseTheSecretsKey",
       Effect: "Allow",
       Action: ["kms:Decrypt", "kms:GenerateDataKey"],

@@ -174,13 +174,6 @@ export class SecretRotation extends Construct {
         ],
         Resource: props.secret.arn,
       },
-      {
-        // GetRandomPassword acts on no resource: "*" is the only value it takes.
-        Sid: "GeneratePasswords",
-        Effect: "Allow",
-        Action: "secretsmanager:GetRandomPassword",
-        Resource: "*",
-      },
     ];
     if (props.secret.kmsKeyArn !== undefined) {
       statements.push({

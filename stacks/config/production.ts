@@ -39,6 +39,9 @@ export const PRODUCTION_REQUIRED_CHECKS: Readonly<Record<string, string>> = {
   CKV2_AWS_11: "the VPC has flow logs",
 };
 
+/** The longest a production database password may live between rotations, in days. */
+export const PRODUCTION_MAX_ROTATION_DAYS = 90;
+
 /** The lowest `policy.failOn` a production environment may set: high findings always fail. */
 export const PRODUCTION_FAIL_ON = ["high", "medium", "low"] as const;
 
@@ -112,6 +115,18 @@ export const PRODUCTION_MINIMUMS: readonly Minimum[] = [
     holds: (e) => e.secrets.recoveryWindowDays >= 7,
     value: (e) => e.secrets.recoveryWindowDays,
     rule: `must be 7-30 days ${IN_PROD} (0 deletes secrets at once)`,
+  },
+  {
+    path: "secretRotation.enabled",
+    holds: (e) => e.secretRotation.enabled,
+    value: (e) => e.secretRotation.enabled,
+    rule: `must be true ${IN_PROD} (the database password is rotated on a schedule)`,
+  },
+  {
+    path: "secretRotation.automaticallyAfterDays",
+    holds: (e) => e.secretRotation.automaticallyAfterDays <= PRODUCTION_MAX_ROTATION_DAYS,
+    value: (e) => e.secretRotation.automaticallyAfterDays,
+    rule: `must be at most ${PRODUCTION_MAX_ROTATION_DAYS} days ${IN_PROD}`,
   },
   {
     path: "network.flowLogs",

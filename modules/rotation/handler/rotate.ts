@@ -3,8 +3,9 @@
  * secret `{host, port, database, username, password}`: the four steps of the
  * Secrets Manager rotation function contract.
  *
- * - `createSecret`: a new random password, stored as a version with the
- *   request's token and the stage `AWSPENDING` (nothing when it exists).
+ * - `createSecret`: a new random password (32 letters and digits from the
+ *   CSPRNG), stored as a version with the request's token and the stage
+ *   `AWSPENDING` (nothing when it exists).
  * - `setSecret`: logs in as the secret's user with the `AWSCURRENT` password
  *   (or `AWSPREVIOUS`, after an interrupted rotation) and changes its own
  *   password to the pending one (nothing when the pending one already works).
@@ -20,7 +21,7 @@
  * `AWSCURRENT` one, so the current secret keeps working.
  * @see https://docs.aws.amazon.com/secretsmanager/latest/userguide/rotate-secrets_lambda-functions.html
  */
-import { createHmac, createHash, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHmac, createHash, pbkdf2Sync, randomBytes, randomInt } from "node:crypto";
 import {
   type ClientFactory,
   type ConnectionConfig,
@@ -59,8 +60,6 @@ export interface SecretsApi {
   getSecretString(secretId: string, stage: string, versionId?: string): Promise<string | undefined>;
   /** `PutSecretValue` of version `token` with the stage `AWSPENDING`. */
   putPendingSecret(secretId: string, token: string, secretString: string): Promise<void>;
-  /** `GetRandomPassword`. */
-  getRandomPassword(length: number): Promise<string>;
   /** `UpdateSecretVersionStage`: `AWSCURRENT` from version `from` to version `to`. */
   moveCurrent(secretId: string, to: string, from: string): Promise<void>;
   /** `UpdateSecretVersionStage`: `AWSPENDING` off version `versionId`. */
@@ -100,6 +99,11 @@ export interface RotationOptions {
    */
   readonly passwordLength?: number;
   /**
+   * Makes a new password of the given length.
+   * @default {@link randomPassword}
+   */
+  readonly generatePassword?: (length: number) => Promise<string>;
+  /**
    * Where progress lines go (never a password).
    * @default console.log
    */
@@ -138,6 +142,25 @@ export function scramSha256Verifier(
   const storedKey = createHash("sha256").update(clientKey).digest();
   const serverKey = createHmac("sha256", salted).update("Server Key").digest();
   return `SCRAM-SHA-256$${iterations}:${salt.toString("base64")}$${storedKey.toString("base64")}:${serverKey.toString("base64")}`;
+}
+
+const ALPHANUMERIC = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+/**
+ * A password of `length` letters and digits from the operating system's CSPRNG
+ * (`crypto.randomInt`, uniform), with at least one upper-case letter, one
+ * lower-case letter and one digit. Made in the function rather than by
+ * Secrets Manager's `GetRandomPassword`, an action IAM can only grant on
+ * Resource "*".
+ */
+export async function randomPassword(length: number): Promise<string> {
+  if (!Number.isInteger(length) || length < 8)
+    throw new RotationError("a password needs at least 8 characters");
+  for (;;) {
+    let password = "";
+    for (let i = 0; i < length; i++) password += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+    if (/[A-Z]/.test(password) && /[a-z]/.test(password) && /[0-9]/.test(password)) return password;
+  }
 }
 
 /** Check the invocation input. */
@@ -269,7 +292,7 @@ export function createRotationHandler(options: RotationOptions): RotationHandler
     if ((await secrets.getSecretString(e.SecretId, "AWSPENDING", e.ClientRequestToken)) !== undefined) {
       return "skipped";
     }
-    const password = await secrets.getRandomPassword(passwordLength);
+    const password = await (options.generatePassword ?? randomPassword)(passwordLength);
     const doc = { ...(JSON.parse(currentText as string) as Record<string, unknown>), password };
     await secrets.putPendingSecret(e.SecretId, e.ClientRequestToken, JSON.stringify(doc));
     log(
@@ -425,11 +448,6 @@ export interface SecretsManagerSdk {
     SecretString: string;
     VersionStages: string[];
   }) => unknown;
-  GetRandomPasswordCommand: new (input: {
-    PasswordLength: number;
-    ExcludePunctuation: boolean;
-    RequireEachIncludedType: boolean;
-  }) => unknown;
   UpdateSecretVersionStageCommand: new (input: {
     SecretId: string;
     VersionStage: string;
@@ -477,17 +495,6 @@ export function sdkSecretsApi(sdk: SecretsManagerSdk, client: SecretsManagerClie
           VersionStages: ["AWSPENDING"],
         }),
       );
-    },
-    async getRandomPassword(length) {
-      const out = (await client.send(
-        new sdk.GetRandomPasswordCommand({
-          PasswordLength: length,
-          ExcludePunctuation: true,
-          RequireEachIncludedType: true,
-        }),
-      )) as { RandomPassword?: string };
-      if (!out.RandomPassword) throw new RotationError("GetRandomPassword returned no password");
-      return out.RandomPassword;
     },
     async removePending(secretId, versionId) {
       await client.send(
