@@ -25,9 +25,8 @@ import {
   parseEvent,
   parseSslMode,
   safeError,
-  sslOptions,
 } from "./handler/migrate";
-import { RDS_CA_CERTIFICATES } from "../core/handler/pg-connect";
+import { RDS_CA_CERTIFICATES, pgSslOptions as sslOptions } from "../core/handler/pg-connect";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 import { type PgliteServer, startPgliteServer } from "./test/pglite";
 

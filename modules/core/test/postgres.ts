@@ -75,7 +75,8 @@ function chownTree(path: string, owner: { uid: number; gid: number }): void {
   if (statSync(path).isDirectory()) for (const f of readdirSync(path)) chownTree(join(path, f), owner);
 }
 
-function freePort(): Promise<number> {
+/** A free TCP port on 127.0.0.1 (asks the kernel for one, then releases it). */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once("error", reject);

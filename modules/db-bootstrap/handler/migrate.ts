@@ -39,17 +39,14 @@ export interface DbCredentials {
 }
 
 // The connection helper is shared with the other handlers of this library;
-// these names stay importable from here.
-export {
-  type ClientFactory,
-  type ConnectionConfig,
-  type SqlClient,
-  type SslMode,
-  type TlsTrust,
-  SSL_MODES,
-  pgClientFactory,
-  pgSslOptions as sslOptions,
-};
+// its types stay importable from here.
+export type {
+  ClientFactory,
+  ConnectionConfig,
+  SqlClient,
+  SslMode,
+  TlsTrust,
+} from "../../core/handler/pg-connect";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {

@@ -7,8 +7,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer } from "node:net";
 import { join, resolve } from "node:path";
+import { freePort } from "../../core/test/postgres";
 
 /** A running moto server. */
 export interface Moto {
@@ -20,18 +20,6 @@ export interface Moto {
 }
 
 const HOST = "127.0.0.1";
-
-function freePort(): Promise<number> {
-  return new Promise((done, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, HOST, () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => done(port));
-    });
-  });
-}
 
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   try {
