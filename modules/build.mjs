@@ -1,5 +1,5 @@
 // Builds the package into dist/: compiled CommonJS + .d.ts (tsconfig.build.json),
-// the db-bootstrap handler bundled by esbuild (so synth needs neither esbuild
+// the db-bootstrap and secret rotation handlers bundled by esbuild (so synth needs neither esbuild
 // nor pg), and the files the constructs read at synth time (the default
 // migrations, the placeholder handler).
 //
@@ -33,3 +33,11 @@ mkdirSync(dirname(PREBUILT_HANDLER), { recursive: true });
 writeFileSync(PREBUILT_HANDLER, buildHandlerCode(join(here, "db-bootstrap", "handler", "index.ts")), {
   mode: 0o644,
 });
+
+const rotation = require(join(dist, "rotation", "bundle.js"));
+mkdirSync(dirname(rotation.PREBUILT_ROTATION_HANDLER), { recursive: true });
+writeFileSync(
+  rotation.PREBUILT_ROTATION_HANDLER,
+  buildHandlerCode(join(here, "rotation", "handler", "index.ts")),
+  { mode: 0o644 },
+);

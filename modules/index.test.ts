@@ -31,6 +31,7 @@ describe("package entry", () => {
       "VpcFunction",
       "HttpApi",
       "DbBootstrap",
+      "SecretRotation",
       "Observability",
       "StateBucket",
       "configureBackend",

@@ -15,6 +15,7 @@ export * from "./compute";
 export * from "./api";
 export * from "./observability";
 export * from "./db-bootstrap";
+export * from "./rotation";
 export * from "./backend";
 export * from "./state-bucket";
 export * from "./github-oidc";

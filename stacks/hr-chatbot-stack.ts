@@ -19,6 +19,7 @@ import { AuroraPostgresServerless } from "../modules/database/database";
 import { VpcFunction, type FunctionCode } from "../modules/compute/compute";
 import { HttpApi } from "../modules/api/api";
 import { DbBootstrap } from "../modules/db-bootstrap/db-bootstrap";
+import { SecretRotation } from "../modules/rotation/rotation";
 import { Observability } from "../modules/observability/observability";
 import type { EnvConfig } from "./config/schema";
 import { secretNames } from "./config/rules";
@@ -57,6 +58,8 @@ export class HrChatbotStack extends TerraformStack {
   public readonly backend: VpcFunction;
   public readonly api: HttpApi;
   public readonly dbBootstrap: DbBootstrap;
+  /** Scheduled rotation of the database secret (`secretRotation.enabled`). */
+  public readonly secretRotation?: SecretRotation;
   public readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: HrChatbotStackProps) {
@@ -206,6 +209,22 @@ export class HrChatbotStack extends TerraformStack {
       kmsKeyArn: key?.arn,
       reservedConcurrency: env.compute.supportFunctionReservedConcurrency,
     });
+
+    if (env.secretRotation.enabled) {
+      this.secretRotation = new SecretRotation(this, "secret-rotation", {
+        name,
+        tags,
+        region: env.region,
+        vpc: computeVpc,
+        secret: this.databaseSecret,
+        automaticallyAfterDays: env.secretRotation.automaticallyAfterDays,
+        // the user whose password rotates exists once the migrations ran
+        dependsOn: [this.dbBootstrap.invocation],
+        logRetentionDays: env.compute.logRetentionDays,
+        kmsKeyArn: key?.arn,
+        reservedConcurrency: env.compute.supportFunctionReservedConcurrency,
+      });
+    }
 
     this.observability = new Observability(this, "observability", {
       name,

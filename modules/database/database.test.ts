@@ -91,7 +91,7 @@ describe("AuroraPostgresServerless", () => {
     });
   });
 
-  it("logs DDL and slow queries through a cluster parameter group of the engine's family", () => {
+  it("requires TLS and logs DDL and slow queries through a cluster parameter group of the engine's family", () => {
     const { stack, db } = build({ tags: { Project: "hr-chatbot" } });
     const json = synthJson(stack);
     expect(onlyResource(json, "aws_rds_cluster_parameter_group")).toEqual({
@@ -99,6 +99,7 @@ describe("AuroraPostgresServerless", () => {
       family: "aurora-postgresql17",
       description: "Parameters of the hr-chatbot-cluster cluster (query logging)",
       parameter: [
+        { name: "rds.force_ssl", value: "1", apply_method: "immediate" },
         { name: "log_statement", value: "ddl", apply_method: "immediate" },
         { name: "log_min_duration_statement", value: "1000", apply_method: "immediate" },
       ],
@@ -116,6 +117,7 @@ describe("AuroraPostgresServerless", () => {
     const group = onlyResource(synthJson(stack), "aws_rds_cluster_parameter_group");
     expect(group).toMatchObject({ name: "hr-chatbot-aurora-postgresql16", family: "aurora-postgresql16" });
     expect(group.parameter).toEqual([
+      { name: "rds.force_ssl", value: "1", apply_method: "immediate" },
       { name: "log_statement", value: "mod", apply_method: "immediate" },
       { name: "log_min_duration_statement", value: "-1", apply_method: "immediate" },
     ]);

@@ -1,6 +1,6 @@
 /**
  * An Aurora PostgreSQL cluster on Serverless v2 capacity: DB subnet group,
- * cluster parameter group (query logging), cluster, `db.serverless` instances
+ * cluster parameter group (TLS required, query logging), cluster, `db.serverless` instances
  * with Enhanced Monitoring, and the CloudWatch log groups its logs are
  * exported to.
  *
@@ -470,9 +470,12 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       return { type, group };
     });
 
-    // Query logging. The family follows the engine's major version; the name
-    // does too, so a major upgrade creates the new group before the old one
-    // is deleted. Both parameters are dynamic: no reboot when they change.
+    // TLS required (rds.force_ssl: the server refuses connections without TLS,
+    // Aurora PostgreSQL's default is 0) and query logging. The family follows
+    // the engine's major version; the name does too, so a major upgrade creates
+    // the new group before the old one is deleted. All three parameters are
+    // dynamic: no reboot when they change. The description stays as it was:
+    // a changed description replaces the group.
     const family = `aurora-postgresql${major}`;
     const parameterGroupName = `${name}-${family}`;
     const parameterGroup = new RdsClusterParameterGroup(this, "cluster-parameters", {
@@ -480,6 +483,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       family,
       description: `Parameters of the ${clusterIdentifier} cluster (query logging)`,
       parameter: [
+        { name: "rds.force_ssl", value: "1", applyMethod: "immediate" },
         { name: "log_statement", value: logStatement, applyMethod: "immediate" },
         { name: "log_min_duration_statement", value: String(minDurationMs), applyMethod: "immediate" },
       ],

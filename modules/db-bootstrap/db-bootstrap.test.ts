@@ -144,7 +144,6 @@ describe("DbBootstrap", () => {
         variables: {
           ...ENV,
           DB_SSL_MODE: "verify-full",
-          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
         },
       },
       logging_config: {

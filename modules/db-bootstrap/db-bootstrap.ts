@@ -31,7 +31,7 @@ import type { Grant } from "../core/iam";
 import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
 import { POSTGRES_RESERVED_WORDS } from "../core/postgres";
-import { LAMBDA_RUNTIME_CA_BUNDLE, type LambdaRuntime, VpcFunction } from "../compute/compute";
+import { type LambdaRuntime, VpcFunction } from "../compute/compute";
 import { bundleHandler } from "./bundle";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
@@ -122,8 +122,9 @@ export interface DbBootstrapProps extends BaseProps {
   readonly runtime?: DbBootstrapRuntime;
   /**
    * TLS mode of the database connection: `verify-full` checks the server
-   * certificate against the Amazon CA bundle of the Lambda runtime;
-   * `require` encrypts without checking it.
+   * certificate against the Amazon RDS certificate authorities bundled with
+   * the function and the endpoint's host name; `require` encrypts without
+   * checking it. Either way the function refuses a server without TLS.
    * @default "verify-full"
    */
   readonly sslMode?: DbBootstrapSslMode;
@@ -145,8 +146,6 @@ export interface DbBootstrapProps extends BaseProps {
 
 const RUNTIMES: readonly DbBootstrapRuntime[] = ["nodejs22.x"];
 const SSL_MODES: readonly DbBootstrapSslMode[] = ["verify-full", "require"];
-/** Amazon CA bundle (including the RDS CAs) that the Lambda Node.js runtimes ship but do not load by default. */
-const AMAZON_CA_BUNDLE = LAMBDA_RUNTIME_CA_BUNDLE;
 
 const ROLE_NAME_RE = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -243,6 +242,7 @@ export class DbBootstrap extends Construct {
 
     const bundle = bundleHandler(migrationSet.migrations);
     const { connection } = props.database;
+    // The RDS certificate authorities travel in the bundle (no runtime CA file).
     const environment: Record<string, string> = {
       DB_SSL_MODE: sslMode,
       DB_HOST: connection.host,
@@ -257,7 +257,6 @@ export class DbBootstrap extends Construct {
       environment.APP_SECRET_NAME = props.appSecret.name;
       environment.JWT_ALGORITHM = props.appSecret.algorithm;
     }
-    if (sslMode === "verify-full") environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
 
     // "Default": the function's resources keep this construct's addresses
     // (db-bootstrap_function_..., db-bootstrap_role_...).

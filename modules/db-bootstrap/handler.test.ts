@@ -26,8 +26,8 @@ import {
   parseEvent,
   parseSslMode,
   safeError,
-  sslOptions,
 } from "./handler/migrate";
+import { RDS_CA_CERTIFICATES, pgSslOptions as sslOptions } from "../core/handler/pg-connect";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 import { type PgliteServer, startPgliteServer } from "./test/pglite";
 
@@ -516,7 +516,7 @@ describe("handler input and settings", () => {
     expect(() => parseSslMode("allow")).toThrow(
       'DB_SSL_MODE "allow" must be one of verify-full, require, disable',
     );
-    expect(sslOptions("verify-full")).toEqual({ rejectUnauthorized: true });
+    expect(sslOptions("verify-full")).toEqual({ rejectUnauthorized: true, ca: RDS_CA_CERTIFICATES });
     expect(sslOptions("require")).toEqual({ rejectUnauthorized: false });
     expect(sslOptions("disable")).toBe(false);
   });
@@ -535,7 +535,7 @@ describe("handler input and settings", () => {
     await handler({ action: "migrate" });
     expect(seen[0]).toMatchObject({
       host: "db.example",
-      ssl: { rejectUnauthorized: true },
+      ssl: { rejectUnauthorized: true, ca: RDS_CA_CERTIFICATES },
       user: "postgres",
     });
   });

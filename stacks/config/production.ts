@@ -41,6 +41,9 @@ export const PRODUCTION_REQUIRED_CHECKS: Readonly<Record<string, string>> = {
   CKV_AWS_173: "function environments are encrypted with a customer managed KMS key",
 };
 
+/** The longest a production database password may live between rotations, in days. */
+export const PRODUCTION_MAX_ROTATION_DAYS = 90;
+
 /** The lowest `policy.failOn` a production environment may set: high findings always fail. */
 export const PRODUCTION_FAIL_ON = ["high", "medium", "low"] as const;
 
@@ -126,6 +129,18 @@ export const PRODUCTION_MINIMUMS: readonly Minimum[] = [
     holds: (e) => e.compute.supportFunctionReservedConcurrency !== undefined,
     value: (e) => e.compute.supportFunctionReservedConcurrency,
     rule: `must be set ${IN_PROD} (every function has reserved concurrency)`,
+  },
+  {
+    path: "secretRotation.enabled",
+    holds: (e) => e.secretRotation.enabled,
+    value: (e) => e.secretRotation.enabled,
+    rule: `must be true ${IN_PROD} (the database password is rotated on a schedule)`,
+  },
+  {
+    path: "secretRotation.automaticallyAfterDays",
+    holds: (e) => e.secretRotation.automaticallyAfterDays <= PRODUCTION_MAX_ROTATION_DAYS,
+    value: (e) => e.secretRotation.automaticallyAfterDays,
+    rule: `must be at most ${PRODUCTION_MAX_ROTATION_DAYS} days ${IN_PROD}`,
   },
   {
     path: "network.flowLogs",

@@ -306,8 +306,12 @@ export function checkRules(env: EnvConfig): RuleResult {
     if (problem) err("compute.reservedConcurrency", env.compute.reservedConcurrency, problem);
   }
   if (env.compute.supportFunctionReservedConcurrency !== undefined) {
-    // the backend's reservation and the support functions' come out of the same account pool
-    const total = (env.compute.reservedConcurrency ?? 0) + env.compute.supportFunctionReservedConcurrency;
+    // the backend's reservation and the support functions' (database bootstrap, and secret
+    // rotation when on) come out of the same account pool
+    const supportFunctions = 1 + (env.secretRotation.enabled ? 1 : 0);
+    const total =
+      (env.compute.reservedConcurrency ?? 0) +
+      supportFunctions * env.compute.supportFunctionReservedConcurrency;
     const problem = reservedConcurrencyProblem(total, env.compute.accountConcurrency);
     if (problem) {
       err(

@@ -30,6 +30,7 @@ import {
   lambdaRuntimeProblem,
 } from "../../modules/compute/compute";
 import { observabilityConfigSchema } from "../../modules/observability/observability";
+import { ROTATION_DAYS, rotationDaysProblem } from "../../modules/rotation/rotation";
 import { policySettingsSchema } from "./policy-settings";
 
 /** An IPv4 CIDR block with the host bits clear. */
@@ -235,6 +236,22 @@ export const environmentSchema = z
           .describe("Encrypt the secrets with a customer KMS key."),
       })
       .default({ recoveryWindowDays: 30, customerManagedKey: false }),
+    secretRotation: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "Rotate the database secret's password on a schedule (single-user rotation function in the VPC).",
+          ),
+        automaticallyAfterDays: z
+          .number()
+          .superRefine(problemOf(rotationDaysProblem))
+          .default(ROTATION_DAYS.default)
+          .describe("Days between rotations (Secrets Manager's automatically_after_days, 1-1000)."),
+      })
+      .default({ enabled: false, automaticallyAfterDays: ROTATION_DAYS.default })
+      .describe("Scheduled rotation of the database secret."),
     endpoints: z.strictObject({
       subnetTier: tierSchema.describe("Subnet tier the interface endpoints live in."),
       services: z

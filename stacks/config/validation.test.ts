@@ -618,6 +618,16 @@ const TABLE: Record<string, Row> = {
     3,
     /must be 0 \(delete at once\) or 7-30 days/,
   ),
+  "rotation interval of 0 days": devRow(
+    "secretRotation.automaticallyAfterDays",
+    0,
+    /must be a whole number of days from 1 to 1000/,
+  ),
+  "rotation interval beyond Secrets Manager's limit": devRow(
+    "secretRotation.automaticallyAfterDays",
+    1001,
+    /must be a whole number of days from 1 to 1000/,
+  ),
   "CORS origin with a path": devRow(
     "api.corsAllowOrigins",
     ["https://app.example.com/login"],
@@ -711,6 +721,16 @@ const TABLE: Record<string, Row> = {
     "secrets.recoveryWindowDays",
     0,
     /must be 7-30 days in a production environment/,
+  ),
+  "no secret rotation in production": prodRow(
+    "secretRotation.enabled",
+    false,
+    /must be true in a production environment \(the database password is rotated on a schedule\)/,
+  ),
+  "secret rotated less often than every 90 days in production": prodRow(
+    "secretRotation.automaticallyAfterDays",
+    180,
+    /must be at most 90 days in a production environment/,
   ),
   "one database instance in production": prodRow(
     "database.instanceCount",

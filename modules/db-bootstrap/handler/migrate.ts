@@ -11,13 +11,23 @@
  * they never contain the password (it is redacted from every message as a
  * last line of defence) and no connection string is ever built.
  */
-import { Client } from "pg";
 import {
   type AppCredentialsConfig,
   type AppCredentialsResult,
   type SecretsManagerLike,
   ensureAppCredentials,
 } from "./app-credentials";
+import {
+  type ClientFactory,
+  type ConnectionConfig,
+  type SqlClient,
+  type SslMode,
+  type TlsTrust,
+  SSL_MODES,
+  connectClient,
+  pgClientFactory,
+  pgSslOptions,
+} from "../../core/handler/pg-connect";
 import { type Migration, migrationListProblem, migrationsChecksum } from "./checksum";
 
 /** Connection details: the master user's, from its secret and the function's environment. */
@@ -34,39 +44,15 @@ export interface DbCredentials {
   readonly password: string;
 }
 
-/**
- * How the connection uses TLS:
- * - `verify-full`: TLS, the server certificate must chain to a trusted CA and
- *   match the host name (Aurora with the Amazon CA bundle loaded).
- * - `require`: TLS without certificate verification.
- * - `disable`: no TLS (local test databases only).
- */
-export type SslMode = "verify-full" | "require" | "disable";
-
-/** Every {@link SslMode}. */
-export const SSL_MODES: readonly SslMode[] = ["verify-full", "require", "disable"];
-
-/** Settings handed to a {@link ClientFactory}; never logged. */
-export interface ConnectionConfig {
-  readonly host: string;
-  readonly port: number;
-  readonly database: string;
-  readonly user: string;
-  readonly password: string;
-  readonly ssl: false | { readonly rejectUnauthorized: boolean };
-  readonly connectionTimeoutMillis: number;
-  readonly application_name: string;
-}
-
-/** The part of a `pg` client the runner uses. */
-export interface SqlClient {
-  connect(): Promise<unknown>;
-  query(sql: string, params?: readonly unknown[]): Promise<{ rows: Record<string, unknown>[] }>;
-  end(): Promise<unknown>;
-}
-
-/** Creates a database client for one run. */
-export type ClientFactory = (config: ConnectionConfig) => SqlClient;
+// The connection helper is shared with the other handlers of this library;
+// its types stay importable from here.
+export type {
+  ClientFactory,
+  ConnectionConfig,
+  SqlClient,
+  SslMode,
+  TlsTrust,
+} from "../../core/handler/pg-connect";
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
@@ -98,6 +84,11 @@ export interface HandlerOptions {
    * @default "verify-full"
    */
   readonly sslMode?: SslMode;
+  /**
+   * What `verify-full` trusts.
+   * @default the Amazon RDS certificate authorities bundled with the function, and the host name
+   */
+  readonly tls?: TlsTrust;
   /**
    * How long to wait for another run's migration lock. With a Lambda context
    * the wait also ends 20 s before the function would time out.
@@ -314,31 +305,6 @@ export function parseSslMode(value: string | undefined): SslMode {
   return value as SslMode;
 }
 
-/** The `pg` `ssl` setting for a mode. */
-export function sslOptions(mode: SslMode): ConnectionConfig["ssl"] {
-  switch (mode) {
-    case "verify-full":
-      return { rejectUnauthorized: true };
-    case "require":
-      return { rejectUnauthorized: false };
-    case "disable":
-      return false;
-  }
-}
-
-/** The default {@link ClientFactory}: a `pg.Client`. */
-export const pgClientFactory: ClientFactory = (config) => {
-  const client = new Client({ ...config, ssl: config.ssl === false ? false : { ...config.ssl } });
-  // A connection dropped while idle is reported as an "error" event; without a
-  // listener it would crash the process instead of failing the next query.
-  client.on("error", () => undefined);
-  return {
-    connect: () => client.connect(),
-    query: (sql, params) => client.query(sql, params === undefined ? undefined : [...params]),
-    end: () => client.end(),
-  };
-};
-
 /** Options of {@link retry}. */
 export interface RetryOptions {
   /** Attempts in total (at least 1). */
@@ -414,31 +380,19 @@ async function connect(credentials: DbCredentials, options: HandlerOptions): Pro
     database: credentials.database,
     user: credentials.username,
     password: credentials.password,
-    ssl: sslOptions(options.sslMode ?? "verify-full"),
+    ssl: pgSslOptions(options.sslMode ?? "verify-full", options.tls),
     connectionTimeoutMillis: 15_000,
     application_name: "db-bootstrap",
   };
   const target = `${credentials.host}:${credentials.port}/${credentials.database} as ${credentials.username}`;
   try {
-    return await retry(
-      async () => {
-        const client = factory(config);
-        try {
-          await client.connect();
-          return client;
-        } catch (err) {
-          await client.end().catch(() => undefined);
-          throw err;
-        }
-      },
-      {
-        attempts: options.connectAttempts ?? 3,
-        delayMs: options.retryDelayMs ?? 5000,
-        shouldRetry: isTransientConnectError,
-        onRetry: (err, attempt) =>
-          log(`db-bootstrap: connection attempt ${attempt} failed (${describeError(err)}), retrying`),
-      },
-    );
+    return await retry(() => connectClient(config, factory), {
+      attempts: options.connectAttempts ?? 3,
+      delayMs: options.retryDelayMs ?? 5000,
+      shouldRetry: isTransientConnectError,
+      onRetry: (err, attempt) =>
+        log(`db-bootstrap: connection attempt ${attempt} failed (${describeError(err)}), retrying`),
+    });
   } catch (err) {
     throw new BootstrapError(`cannot connect to ${target}: ${describeError(err)}`);
   }

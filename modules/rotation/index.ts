@@ -1,0 +1,2 @@
+export * from "./rotation";
+export { ROTATION_HANDLER_ENTRY, rotationHandlerBundle } from "./bundle";
