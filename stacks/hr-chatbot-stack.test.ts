@@ -375,4 +375,10 @@ describe("database bootstrap wiring", () => {
     expect(JSON.parse(inv.input as string)).toMatchObject({ action: "migrate" });
     expect((inv.triggers as Record<string, string>).migrations).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it("runs the migrations again when the cluster is replaced (its resource id is a trigger)", () => {
+    const inv = only(json, "aws_lambda_invocation");
+    const cluster = ref(json, "aws_rds_cluster", () => true);
+    expect((inv.triggers as Record<string, string>).cluster).toBe(`\${${cluster}.cluster_resource_id}`);
+  });
 });

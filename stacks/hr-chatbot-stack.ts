@@ -190,6 +190,8 @@ export class HrChatbotStack extends TerraformStack {
       region: env.region,
       vpc: computeVpc,
       databaseSecret: this.databaseSecret,
+      // a replaced cluster is a new, empty database: run the migrations on it
+      clusterResourceId: this.database.clusterResourceId,
       // run only once the database answers, its secret holds the connection details and the
       // function can reach Secrets Manager through its endpoint
       dependsOn: [
