@@ -17,6 +17,7 @@ import { logRetentionSchema } from "../../modules/core/logs";
 import { AVAILABILITY_ZONES, availabilityZoneSchema, awsRegionSchema } from "../../modules/core/regions";
 import { TAG_LIMITS, tagKeyProblem, tagValueProblem } from "../../modules/core/aws-names";
 import { DEFAULT_ENGINE_VERSION, engineVersionProblem } from "../../modules/database/database";
+import { AURORA_POSTGRES_VERSIONS, ENGINE_VERSIONS_CHECKED } from "../../modules/database/engine-versions";
 import {
   endpointServiceProblem,
   DEFAULT_ENDPOINT_SERVICES,
@@ -193,8 +194,23 @@ export const environmentSchema = z
       engineVersion: z
         .string()
         .superRefine(problemOf(engineVersionProblem))
+        .meta({ enum: Object.keys(AURORA_POSTGRES_VERSIONS) })
         .default(DEFAULT_ENGINE_VERSION)
-        .describe("Aurora PostgreSQL version major.minor with Serverless v2 support."),
+        .describe(
+          `Aurora PostgreSQL version major.minor that RDS offers for Serverless v2 (modules/database/engine-versions.ts, checked ${ENGINE_VERSIONS_CHECKED}).`,
+        ),
+      allowMajorVersionUpgrade: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Let engineVersion move to a newer major version than the deployed one (<env>.lock.json): sets allow_major_version_upgrade on the cluster.",
+        ),
+      acknowledgeReplacement: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Accept that a changed replace-forcing value (project, databaseName, masterUsername, secrets.customerManagedKey against <env>.lock.json) replaces the cluster with a new, empty one. Remove it after the apply and npm run lock.",
+        ),
       databaseName: z
         .string()
         .superRefine(refineWith(validatePostgresIdentifier))
