@@ -83,6 +83,8 @@ export class HrChatbotStack extends TerraformStack {
       vpcCidr: env.network.vpcCidr,
       publicSubnets: env.network.publicSubnets,
       isolatedSubnets: env.network.isolatedSubnets,
+      maxAzs: env.network.maxAzs,
+      subnetPrefixLength: env.network.subnetPrefixLength,
       mapPublicIpOnLaunch: env.network.mapPublicIpOnLaunch,
     });
     const subnets = (tier: "public" | "isolated") => this.network.subnetIdsFor(tier);

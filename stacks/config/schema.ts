@@ -177,6 +177,16 @@ export const environmentSchema = z
         })
         .default(true)
         .describe("Always true; listed so a file that turns it off is rejected with a reason."),
+      maxAzs: intIn(1, 16)
+        .optional()
+        .describe(
+          "Availability zones each tier reserves blocks for when subnet CIDRs are derived: adding an AZ appends a block and moves no subnet. @default 4",
+        ),
+      subnetPrefixLength: intIn(16, 28)
+        .optional()
+        .describe(
+          "Prefix length of derived subnets. @default the VPC prefix + log2(2 x maxAzs) rounded up (a /24 with 4 AZs: /27)",
+        ),
       mapPublicIpOnLaunch: z.boolean().default(false).describe("Public IPs for instances in public subnets."),
       flowLogs: z.boolean().default(false).describe("VPC flow logs to CloudWatch Logs."),
     }),
