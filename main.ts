@@ -4,6 +4,7 @@
  *
  *   ENVIRONMENTS_DIR=<dir>  synthesize the environment files of this folder instead of stacks/environments
  *   DEVELOPER_CIDRS=a/32,b/32  developer addresses for non-production databases
+ *   ALLOW_PRODUCTION_DESTROY=<env>  lift the destroy protection of that production environment
  */
 import { synthesizeApp } from "./stacks/app";
 
@@ -11,6 +12,7 @@ const result = synthesizeApp();
 // Warnings go to stdout, once: `cdktf synth` shows the app's stderr as errors,
 // and prints the constructs' warnings (annotations) itself from the manifest.
 for (const w of result.warnings) console.log(`warning: ${w}`);
+for (const n of result.notices) console.log(`notice: ${n}`);
 if (!process.env.CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS) {
   for (const w of result.annotations) console.log(`warning: ${w}`);
 }

@@ -6,8 +6,8 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { applyDeveloperCidrs, synthesizeApp } from "./app";
-import { DEFAULT_ENVIRONMENTS_DIR } from "./config/load";
+import { allowProductionDestroyOf, applyDeveloperCidrs, synthesizeApp } from "./app";
+import { DEFAULT_ENVIRONMENTS_DIR, loadEnvironments } from "./config/load";
 import { environmentJsonSchema, JSON_SCHEMA_FILE } from "./config/json-schema";
 
 const ROOT = resolve(__dirname, "..");
@@ -105,5 +105,36 @@ describe("environment JSON Schema", () => {
         "./environment.schema.json",
       );
     }
+  });
+});
+
+describe("ALLOW_PRODUCTION_DESTROY", () => {
+  const { environments } = loadEnvironments();
+  it("names production environments only, never a bare yes", () => {
+    expect(allowProductionDestroyOf(undefined, environments)).toEqual({ names: [], errors: [] });
+    expect(allowProductionDestroyOf("prod", environments)).toEqual({ names: ["prod"], errors: [] });
+    expect(allowProductionDestroyOf("1", environments).errors).toEqual([
+      'ALLOW_PRODUCTION_DESTROY (environment variable): "1" is not a production environment of this synth (production: prod); name the environment whose protection to lift',
+    ]);
+    expect(allowProductionDestroyOf("dev", environments).errors).toHaveLength(1);
+  });
+
+  it("synth announces the lifted protection and writes prod without prevent_destroy", () => {
+    const outdir = mkdtempSync(join(tmpdir(), "out-"));
+    const result = synthesizeApp({ outdir, allowProductionDestroy: "prod" });
+    expect(result.errors).toEqual([]);
+    expect(result.notices).toEqual([
+      expect.stringMatching(
+        /^prod: ALLOW_PRODUCTION_DESTROY names this production environment: .*npm run deploy -- prod.*npm run destroy -- prod/,
+      ),
+    ]);
+    const prod = readFileSync(join(outdir, "stacks", "prod", "cdk.tf.json"), "utf8");
+    expect(prod).not.toContain("prevent_destroy");
+    const refused = synthesizeApp({
+      outdir: mkdtempSync(join(tmpdir(), "out-")),
+      allowProductionDestroy: "yes",
+    });
+    expect(refused.ok).toBe(false);
+    expect(refused.errors[0]).toMatch(/^ALLOW_PRODUCTION_DESTROY \(environment variable\): "yes"/);
   });
 });

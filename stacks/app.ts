@@ -18,7 +18,7 @@ import {
   type LoadedEnvironment,
 } from "./config/load";
 import { physicalNameProblems } from "./config/physical-names";
-import { isProductionName } from "./config/production";
+import { isProduction, isProductionName } from "./config/production";
 import { HrChatbotStack } from "./hr-chatbot-stack";
 import { StateBootstrapStack, type GithubDeployTarget } from "./state-bootstrap-stack";
 import { s3StateKey } from "../modules/backend/backend";
@@ -38,6 +38,15 @@ export interface SynthOptions {
    * @default `GITHUB_DELIVERY_FILE` or `stacks/github.json`
    */
   readonly githubDeliveryFile?: string;
+  /**
+   * Production environments to synthesize without destroy protection
+   * (comma separated names, as `ALLOW_PRODUCTION_DESTROY`): no
+   * `prevent_destroy` on the cluster, its instances and the secrets key, and
+   * deletion protection off, so that an apply followed by a destroy removes
+   * them. Announced as a notice.
+   * @default process.env.ALLOW_PRODUCTION_DESTROY
+   */
+  readonly allowProductionDestroy?: string;
 }
 
 /** What a synth produced. */
@@ -48,6 +57,8 @@ export interface SynthResult {
   readonly errors: string[];
   /** Warnings of the environment rules. */
   readonly warnings: string[];
+  /** What synth was told to do that changes what Terraform will do (a replacement, an upgrade, an unprotected production). */
+  readonly notices: string[];
   /**
    * Warnings the constructs attached while building the stacks
    * (`<construct path>: <message>`). `cdktf synth` prints these itself from
@@ -122,16 +133,46 @@ function warningsOf(stack: TerraformStack): string[] {
     );
 }
 
+/**
+ * The environments `ALLOW_PRODUCTION_DESTROY` names, or the problem with its
+ * value: it must name production environments that exist (`prod`), not just
+ * say yes (`1`, `true`), so that lifting the protection is always about one
+ * environment on purpose.
+ */
+export function allowProductionDestroyOf(
+  value: string | undefined,
+  environments: readonly LoadedEnvironment[],
+): { names: string[]; errors: string[] } {
+  if (!value) return { names: [], errors: [] };
+  const names = value
+    .split(",")
+    .map((n) => n.trim())
+    .filter(Boolean);
+  const production = environments.filter((e) => isProduction(e.config)).map((e) => e.config.name);
+  const errors = names
+    .filter((n) => !production.includes(n))
+    .map(
+      (n) =>
+        `ALLOW_PRODUCTION_DESTROY (environment variable): ${formatValue(n)} is not a production environment of this synth (production: ${production.join(", ") || "none"}); name the environment whose protection to lift`,
+    );
+  return { names, errors };
+}
+
 /** Build every stack into `app`; returns the stack names. Throws ConfigError for construct-level problems. */
 export function buildStacks(
   app: App,
   environments: readonly LoadedEnvironment[],
   github?: GithubDeliveryConfig,
+  allowDestroy: readonly string[] = [],
 ): string[] {
   const names: string[] = [];
   for (const env of environments) {
     try {
-      new HrChatbotStack(app, env.config.name, { environment: env.config, baseDir: env.dir });
+      new HrChatbotStack(app, env.config.name, {
+        environment: env.config,
+        baseDir: env.dir,
+        allowDestroy: allowDestroy.includes(env.config.name),
+      });
     } catch (e) {
       // a module's own check: name the file it came from
       if (e instanceof ConfigError)
@@ -225,14 +266,33 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
   /** The result of a rejected synth: nothing of a rejected environment is left in `outdir`. */
   const reject = (errors: string[]): SynthResult => {
     removeRejected();
-    return { ok: false, outdir, stacks: [], errors, warnings: loaded.warnings, annotations: [] };
+    return {
+      ok: false,
+      outdir,
+      stacks: [],
+      errors,
+      warnings: loaded.warnings,
+      notices: loaded.notices,
+      annotations: [],
+    };
   };
-  if (loaded.errors.length > 0 || github.errors.length > 0)
-    return reject([...loaded.errors, ...github.errors]);
+  const allowDestroy = allowProductionDestroyOf(
+    opts.allowProductionDestroy ?? process.env.ALLOW_PRODUCTION_DESTROY,
+    loaded.environments,
+  );
+  if (loaded.errors.length > 0 || github.errors.length > 0 || allowDestroy.errors.length > 0)
+    return reject([...loaded.errors, ...github.errors, ...allowDestroy.errors]);
+  const notices = [
+    ...loaded.notices,
+    ...allowDestroy.names.map(
+      (n) =>
+        `${n}: ALLOW_PRODUCTION_DESTROY names this production environment: its cluster, instances and secrets key are synthesized without prevent_destroy and the cluster without deletion protection. Apply first (npm run deploy -- ${n}) so RDS lets the cluster go, then npm run destroy -- ${n}; unset the variable for every other run`,
+    ),
+  ];
   const app = new App({ outdir, skipValidation: false });
   let stacks: string[];
   try {
-    stacks = buildStacks(app, loaded.environments, github.config);
+    stacks = buildStacks(app, loaded.environments, github.config, allowDestroy.names);
   } catch (e) {
     if (e instanceof ConfigError) return reject([e.message]);
     throw e;
@@ -251,5 +311,5 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     .filter((c): c is TerraformStack => c instanceof TerraformStack)
     .flatMap(warningsOf);
   app.synth();
-  return { ok: true, outdir, stacks, errors: [], warnings: loaded.warnings, annotations };
+  return { ok: true, outdir, stacks, errors: [], warnings: loaded.warnings, notices, annotations };
 }

@@ -384,6 +384,58 @@ describe("database bootstrap wiring", () => {
     expect(JSON.parse(inv.input as string)).toMatchObject({ action: "migrate" });
     expect((inv.triggers as Record<string, string>).migrations).toMatch(/^[0-9a-f]{64}$/);
   });
+
+  it("runs the migrations again when the cluster is replaced (its resource id is a trigger)", () => {
+    const inv = only(json, "aws_lambda_invocation");
+    const cluster = ref(json, "aws_rds_cluster", () => true);
+    expect((inv.triggers as Record<string, string>).cluster).toBe(`\${${cluster}.cluster_resource_id}`);
+  });
+});
+
+describe("production destroy protection", () => {
+  const prodEnv = () => loaded.environments.find((e) => e.config.name === "prod")!;
+  const build = (allowDestroy: boolean | undefined, name = "prod"): Json => {
+    const env = loaded.environments.find((e) => e.config.name === name)!;
+    const stack = new HrChatbotStack(Testing.app(), name, {
+      environment: env.config,
+      baseDir: env.dir,
+      allowDestroy,
+    });
+    return JSON.parse(Testing.synth(stack, true)) as Json;
+  };
+
+  it("prod: cluster, both instances and the secrets key carry prevent_destroy", () => {
+    const json = build(undefined);
+    expect(only(json, "aws_rds_cluster").lifecycle).toEqual({ prevent_destroy: true });
+    const instances = all(json, "aws_rds_cluster_instance");
+    expect(instances).toHaveLength(prodEnv().config.database.instanceCount);
+    for (const i of instances) expect(i.lifecycle).toEqual({ prevent_destroy: true });
+    const keys = all(json, "aws_kms_key").filter((k) => String(k.description).includes("secrets"));
+    expect(keys).toHaveLength(1);
+    expect(keys[0].lifecycle).toEqual({ prevent_destroy: true });
+    expect(only(json, "aws_rds_cluster").deletion_protection).toBe(true);
+  });
+
+  it("prod with the override: no prevent_destroy anywhere, deletion protection off", () => {
+    const json = build(true);
+    const text = JSON.stringify(json.resource);
+    expect(text).not.toContain("prevent_destroy");
+    expect(only(json, "aws_rds_cluster").deletion_protection).toBe(false);
+  });
+
+  it("database.allowMajorVersionUpgrade reaches the cluster", () => {
+    const env = loaded.environments.find((e) => e.config.name === "dev")!;
+    const config = { ...env.config, database: { ...env.config.database, allowMajorVersionUpgrade: true } };
+    const stack = new HrChatbotStack(Testing.app(), "dev", { environment: config, baseDir: env.dir });
+    const json = JSON.parse(Testing.synth(stack, true)) as Json;
+    expect(only(json, "aws_rds_cluster").allow_major_version_upgrade).toBe(true);
+    expect(only(synth("dev"), "aws_rds_cluster").allow_major_version_upgrade).toBeUndefined();
+  });
+
+  it("dev is never protected (the override changes nothing there)", () => {
+    expect(JSON.stringify(build(undefined, "dev").resource)).not.toContain("prevent_destroy");
+    expect(build(true, "dev")).toEqual(build(undefined, "dev"));
+  });
 });
 
 describe.each(["dev", "prod"])("%s: who may read and write which secret", (name) => {

@@ -8,7 +8,7 @@
  */
 import { isAbsolute, resolve } from "node:path";
 import { Construct } from "constructs";
-import { TerraformOutput, TerraformStack } from "cdktf";
+import { TerraformOutput, TerraformResource, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { configureBackend } from "../modules/backend/backend";
 import { Network } from "../modules/network/network";
@@ -23,6 +23,7 @@ import { SecretRotation } from "../modules/rotation/rotation";
 import { Observability } from "../modules/observability/observability";
 import type { EnvConfig } from "./config/schema";
 import { secretNames } from "./config/rules";
+import { isProduction } from "./config/production";
 
 /** Properties of {@link HrChatbotStack}. */
 export interface HrChatbotStackProps {
@@ -30,6 +31,12 @@ export interface HrChatbotStackProps {
   readonly environment: EnvConfig;
   /** Folder of the environment file; relative code paths resolve against it. */
   readonly baseDir: string;
+  /**
+   * Lift the destroy protection of a production environment: no
+   * `prevent_destroy`, deletion protection off (`ALLOW_PRODUCTION_DESTROY`).
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /** Turn the environment's code setting into the compute module's. */
@@ -77,6 +84,8 @@ export class HrChatbotStack extends TerraformStack {
       vpcCidr: env.network.vpcCidr,
       publicSubnets: env.network.publicSubnets,
       isolatedSubnets: env.network.isolatedSubnets,
+      maxAzs: env.network.maxAzs,
+      subnetPrefixLength: env.network.subnetPrefixLength,
       mapPublicIpOnLaunch: env.network.mapPublicIpOnLaunch,
     });
     const subnets = (tier: "public" | "isolated") => this.network.subnetIdsFor(tier);
@@ -98,9 +107,17 @@ export class HrChatbotStack extends TerraformStack {
       services: env.endpoints.services,
     });
 
+    // Production is protected from destroy: a plan that deletes the cluster, its
+    // instances or the key that encrypts them (and its snapshots) fails before
+    // anything is deleted. ALLOW_PRODUCTION_DESTROY lifts it, with deletion protection.
+    const protect = isProduction(env) && !props.allowDestroy;
+    const unprotected = isProduction(env) && props.allowDestroy === true;
     const key = env.secrets.customerManagedKey
       ? new SecretsKey(this, "secrets-key", { name, tags })
       : undefined;
+    if (key && protect) {
+      (key.node.findChild("key") as TerraformResource).addOverride("lifecycle.prevent_destroy", true);
+    }
     const secretNamesOf = secretNames(env);
     const secretCommon = {
       name,
@@ -126,12 +143,14 @@ export class HrChatbotStack extends TerraformStack {
       masterUserSecretKmsKeyArn: key?.arn,
       databaseName: env.database.databaseName,
       engineVersion: env.database.engineVersion,
+      allowMajorVersionUpgrade: env.database.allowMajorVersionUpgrade,
+      preventDestroy: protect,
       minCapacity: env.database.minCapacity,
       maxCapacity: env.database.maxCapacity,
       secondsUntilAutoPause: env.database.secondsUntilAutoPause,
       instanceCount: env.database.instanceCount,
       publiclyAccessible: env.database.publiclyAccessible,
-      deletionProtection: env.database.deletionProtection,
+      deletionProtection: env.database.deletionProtection && !unprotected,
       backupRetentionDays: env.database.backupRetentionDays,
       skipFinalSnapshot: env.database.skipFinalSnapshot,
       storageKmsKeyArn: key?.arn,
@@ -199,6 +218,8 @@ export class HrChatbotStack extends TerraformStack {
       database: this.database,
       databaseSecret: this.databaseSecret,
       appSecret: this.appSecret,
+      // a replaced cluster is a new, empty database: run the migrations on it
+      clusterResourceId: this.database.clusterResourceId,
       // run only once the database answers and the function can reach Secrets Manager
       // through its endpoint
       dependsOn: [

@@ -24,8 +24,9 @@ describe("example consumer: docs-search", () => {
   it("derives isolated subnet CIDRs in eu-west-1 and creates no internet gateway", () => {
     const subnets = Object.values(json.resource.aws_subnet);
     expect(subnets.map((s) => [s.availability_zone, s.cidr_block])).toEqual([
-      ["eu-west-1a", "10.20.0.0/23"],
-      ["eu-west-1b", "10.20.2.0/23"],
+      // /25 blocks, four per tier; the isolated tier owns the second half of the /22
+      ["eu-west-1a", "10.20.2.0/25"],
+      ["eu-west-1b", "10.20.2.128/25"],
     ]);
     expect(json.resource.aws_internet_gateway).toBeUndefined();
   });

@@ -323,6 +323,37 @@ describe("AuroraPostgresServerless", () => {
     expect([db.minCapacity, db.maxCapacity]).toEqual([0, 4.5]);
   });
 
+  it("a major upgrade: allow_major_version_upgrade and a parameter group of the new family, created first", () => {
+    const { stack, db } = build({ engineVersion: "17.6", allowMajorVersionUpgrade: true });
+    const json = synthJson(stack);
+    expect(onlyResource(json, "aws_rds_cluster")).toMatchObject({
+      engine_version: "17.6",
+      allow_major_version_upgrade: true,
+    });
+    expect(onlyResource(json, "aws_rds_cluster_parameter_group")).toMatchObject({
+      name: "hr-chatbot-aurora-postgresql17",
+      family: "aurora-postgresql17",
+      lifecycle: { create_before_destroy: true },
+    });
+    expect(db.parameterGroupFamily).toBe("aurora-postgresql17");
+    const before = synthJson(build({ engineVersion: "16.9" }).stack);
+    expect(onlyResource(before, "aws_rds_cluster_parameter_group")).toMatchObject({
+      name: "hr-chatbot-aurora-postgresql16",
+      family: "aurora-postgresql16",
+    });
+    expect(onlyResource(before, "aws_rds_cluster").allow_major_version_upgrade).toBeUndefined();
+  });
+
+  it("preventDestroy puts lifecycle.prevent_destroy on the cluster and every instance, and only then", () => {
+    const json = synthJson(build({ instanceCount: 2, preventDestroy: true }).stack);
+    expect(onlyResource(json, "aws_rds_cluster").lifecycle).toEqual({ prevent_destroy: true });
+    const instances = Object.values(resourcesOf(json, "aws_rds_cluster_instance"));
+    expect(instances).toHaveLength(2);
+    for (const i of instances) expect(i.lifecycle).toEqual({ prevent_destroy: true });
+    const open = synthJson(build({ instanceCount: 2 }).stack);
+    expect(onlyResource(open, "aws_rds_cluster").lifecycle).toBeUndefined();
+  });
+
   it("exposes typed outputs", () => {
     const { db } = build({ databaseName: "hr_chatbot" });
     expect(db.databaseName).toBe("hr_chatbot");
@@ -363,8 +394,14 @@ describe("AuroraPostgresServerless", () => {
     [{ databaseName: "select" }, 'databaseName "select" is a reserved PostgreSQL keyword'],
     [{ databaseName: "template1" }, 'databaseName "template1" is reserved'],
     [{ engineVersion: "17" }, 'engineVersion "17" must be an Aurora PostgreSQL version major.minor'],
-    [{ engineVersion: "12.9" }, 'engineVersion "12.9" does not support Serverless v2'],
-    [{ engineVersion: "13.4" }, 'engineVersion "13.4" does not support Serverless v2'],
+    [{ engineVersion: "12.9" }, 'engineVersion "12.9" is not an aurora-postgresql version RDS offers'],
+    [{ engineVersion: "13.4" }, "nearest offered: 13.12, 13.13"],
+    [{ engineVersion: "17.9" }, 'engineVersion "17.9" is not an aurora-postgresql version RDS offers'],
+    [{ engineVersion: "16.5" }, "nearest offered: 16.4, 16.6"],
+    [
+      { engineVersion: "14.9", maxCapacity: 200 },
+      "maxCapacity 200 must be at most 128 ACU on engine version 14.9",
+    ],
     [{ minCapacity: 0.25 }, "minCapacity 0.25 must be from 0 to 256 ACUs in steps of 0.5"],
     [{ minCapacity: -1 }, "minCapacity -1 must be from 0 to 256"],
     [{ maxCapacity: 0.5 }, "maxCapacity 0.5 must be from 1 to 256 ACUs in steps of 0.5"],

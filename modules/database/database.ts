@@ -33,6 +33,12 @@ import { arnParts, validateKmsKeyArn } from "../core/arn";
 import { validateLogRetention } from "../core/logs";
 import { SecretReference } from "../secrets/secrets";
 import { validatePostgresIdentifier, validatePostgresUsername } from "../core/postgres";
+import {
+  ENGINE_VERSIONS_CHECKED,
+  engineVersionFacts,
+  nearestEngineVersions,
+  parseEngineVersion,
+} from "./engine-versions";
 
 /** Log types Aurora PostgreSQL can export to CloudWatch Logs. */
 export type AuroraPostgresLogType = "postgresql" | "instance" | "iam-db-auth-error";
@@ -108,18 +114,42 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
    */
   readonly databaseName?: string;
   /**
-   * Aurora PostgreSQL engine version (`major.minor`).
+   * Aurora PostgreSQL engine version (`major.minor`), one RDS offers for
+   * Serverless v2 (the table in `engine-versions.ts`); any other is refused
+   * with the nearest offered ones.
    * @default "17.6"
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Updates.html
    */
   readonly engineVersion?: string;
   /**
+   * Let a change of `engineVersion` to a new major version upgrade the
+   * cluster in place (`allow_major_version_upgrade`); without it RDS refuses
+   * the change at apply. The cluster parameter group follows the major
+   * version under a new name (`<name>-aurora-postgresql<major>`), created
+   * before the cluster switches to it.
+   * @default false
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_UpgradeDBInstance.PostgreSQL.MajorVersion.html
+   */
+  readonly allowMajorVersionUpgrade?: boolean;
+  /**
+   * Refuse to destroy the cluster and its instances in Terraform
+   * (`lifecycle.prevent_destroy`): a plan that would delete or replace them
+   * fails before anything is deleted, where deletion protection would only
+   * stop the cluster after its instances are gone.
+   * @default false
+   * @see https://developer.hashicorp.com/terraform/language/meta-arguments/lifecycle#prevent_destroy
+   */
+  readonly preventDestroy?: boolean;
+  /**
    * Minimum capacity in ACUs, 0-256 in steps of 0.5. 0 lets idle instances
-   * pause (aurora-postgresql 13.15, 14.12, 15.7, 16.3 or later).
+   * pause, on the versions that support it (`lowestMinCapacityAcu` 0 in the
+   * engine version table: 13.15, 14.12, 15.7, 16.3 or later).
    * @default 0.5
    */
   readonly minCapacity?: number;
   /**
-   * Maximum capacity in ACUs, 1-256 in steps of 0.5, at least `minCapacity`.
+   * Maximum capacity in ACUs, 1-256 in steps of 0.5, at least `minCapacity`;
+   * at most 128 on versions whose `highestMaxCapacityAcu` is 128.
    * @default 2
    */
   readonly maxCapacity?: number;
@@ -215,10 +245,6 @@ const LOG_TYPES: readonly AuroraPostgresLogType[] = ["postgresql", "instance", "
 const LOG_STATEMENTS: readonly PostgresLogStatement[] = ["none", "ddl", "mod", "all"];
 const MONITORING_INTERVALS: readonly MonitoringIntervalSeconds[] = [0, 1, 5, 10, 15, 30, 60];
 const RESERVED_DATABASE_NAMES = new Set(["postgres", "template0", "template1", "rdsadmin"]);
-/** First minor version of each major that supports Serverless v2 (majors not listed: all). */
-const SERVERLESS_V2_MIN_MINOR: Readonly<Record<number, number>> = { 13: 6, 14: 3 };
-/** First minor version of each major that supports 0 ACU (auto-pause); majors above 16: all. */
-const AUTO_PAUSE_MIN_MINOR: Readonly<Record<number, number>> = { 13: 15, 14: 12, 15: 7, 16: 3 };
 
 function validateAcu(field: string, value: number, min: number): number {
   if (
@@ -270,6 +296,8 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
   public readonly databaseName: string;
   /** Engine version as configured. */
   public readonly engineVersion: string;
+  /** Parameter-group family of the engine's major version, e.g. `aurora-postgresql17`. */
+  public readonly parameterGroupFamily: string;
   /** Identifiers of the instances, writer first. */
   public readonly instanceIdentifiers: string[];
   /** The instance resources (for `dependsOn`: the cluster accepts connections once they exist). */
@@ -315,27 +343,19 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       fail("databaseName", databaseName, "is reserved (postgres, template0, template1, rdsadmin)");
     }
     const engineVersion = props.engineVersion ?? DEFAULT_ENGINE_VERSION;
-    const version = /^(\d+)\.(\d+)$/.exec(engineVersion);
-    if (!version)
-      fail("engineVersion", engineVersion, "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)");
-    const major = Number(version[1]);
-    const minor = Number(version[2]);
-    if (major < 13 || minor < (SERVERLESS_V2_MIN_MINOR[major] ?? 0)) {
-      fail("engineVersion", engineVersion, "does not support Serverless v2 (needs 13.6, 14.3, 15 or later)");
-    }
+    const versionProblem = engineVersionProblem(engineVersion);
+    if (versionProblem) fail("engineVersion", engineVersion, versionProblem);
+    const { family } = engineVersionFacts(engineVersion)!;
+    const allowMajorVersionUpgrade = props.allowMajorVersionUpgrade ?? false;
+    const preventDestroy = props.preventDestroy ?? false;
 
     const minCapacity = validateAcu("minCapacity", props.minCapacity ?? 0.5, 0);
     const maxCapacity = validateAcu("maxCapacity", props.maxCapacity ?? 2, 1);
     if (minCapacity > maxCapacity) {
       fail("minCapacity", minCapacity, `must not exceed maxCapacity ${maxCapacity}`);
     }
-    if (minCapacity === 0 && major <= 16 && minor < (AUTO_PAUSE_MIN_MINOR[major] ?? Infinity)) {
-      fail(
-        "minCapacity",
-        minCapacity,
-        `needs auto-pause support (13.15, 14.12, 15.7, 16.3 or later); engineVersion is ${engineVersion}`,
-      );
-    }
+    const range = capacityRangeProblem(engineVersion, minCapacity, maxCapacity);
+    if (range) fail(range.field, range.field === "minCapacity" ? minCapacity : maxCapacity, range.rule);
     const secondsUntilAutoPause = props.secondsUntilAutoPause;
     if (secondsUntilAutoPause !== undefined) {
       if (minCapacity !== 0) {
@@ -476,7 +496,6 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
     // the new group before the old one is deleted. All three parameters are
     // dynamic: no reboot when they change. The description stays as it was:
     // a changed description replaces the group.
-    const family = `aurora-postgresql${major}`;
     const parameterGroupName = `${name}-${family}`;
     const parameterGroup = new RdsClusterParameterGroup(this, "cluster-parameters", {
       name: parameterGroupName,
@@ -535,6 +554,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       enabledCloudwatchLogsExports: [...logTypes],
       iamDatabaseAuthenticationEnabled: iamDatabaseAuthentication,
       applyImmediately,
+      allowMajorVersionUpgrade: allowMajorVersionUpgrade || undefined,
       serverlessv2ScalingConfiguration: {
         minCapacity,
         maxCapacity,
@@ -542,6 +562,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       },
       tags: withName(tags, clusterIdentifier),
       dependsOn: logGroups.map((l) => l.group),
+      lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
     });
 
     const instances: RdsClusterInstance[] = [];
@@ -570,6 +591,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
           tags: withName(tags, identifier),
           // RDS checks the role's permissions when it turns monitoring on
           dependsOn: monitoringAttachment ? [monitoringAttachment] : undefined,
+          lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
         }),
       );
     }
@@ -592,6 +614,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
     this.port = port;
     this.databaseName = databaseName;
     this.engineVersion = engineVersion;
+    this.parameterGroupFamily = family;
     this.instances = instances;
     this.instanceIdentifiers = instances.map((inst) => inst.identifier);
     this.subnetGroupName = subnetGroup.name;
@@ -615,33 +638,31 @@ export const DEFAULT_DATABASE_NAME = "app";
 /** Aurora PostgreSQL engine version when none is given. */
 export const DEFAULT_ENGINE_VERSION = "17.6";
 
-/** First minor version of each major whose Serverless v2 maximum is 256 ACUs (before: 128); majors above 16: all. */
-const MAX_256_MIN_MINOR: Readonly<Record<number, number>> = { 13: 13, 14: 10, 15: 5, 16: 1 };
-
-function parseEngineVersion(engineVersion: string): { major: number; minor: number } | undefined {
-  const m = /^(\d+)\.(\d+)$/.exec(engineVersion);
-  return m ? { major: Number(m[1]), minor: Number(m[2]) } : undefined;
-}
-
 /**
  * The problem with an Aurora PostgreSQL engine version for Serverless v2, or
- * `undefined`.
+ * `undefined`: the version must be one RDS offers (the table in
+ * `engine-versions.ts`); otherwise the rule names the nearest offered ones.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Updates.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html
  */
 export function engineVersionProblem(engineVersion: string): string | undefined {
-  const v = parseEngineVersion(engineVersion);
-  if (!v) return "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)";
-  if (v.major < 13 || v.minor < (SERVERLESS_V2_MIN_MINOR[v.major] ?? 0)) {
-    return "does not support Serverless v2 (needs 13.6, 14.3, 15 or later)";
+  if (typeof engineVersion !== "string" || !parseEngineVersion(engineVersion)) {
+    return "must be an Aurora PostgreSQL version major.minor (e.g. 17.6)";
   }
-  return undefined;
+  if (engineVersionFacts(engineVersion)) return undefined;
+  const nearest = nearestEngineVersions(engineVersion);
+  return (
+    `is not an aurora-postgresql version RDS offers for Serverless v2 (table of ${ENGINE_VERSIONS_CHECKED}, ` +
+    `modules/database/engine-versions.ts); nearest offered: ${nearest.join(", ")}`
+  );
 }
 
 /**
  * The problem with a Serverless v2 capacity range on an engine version, as
  * `{ field, rule }` (`field` is `minCapacity` or `maxCapacity`), or
- * `undefined`: 0 ACU (auto-pause) needs 13.15, 14.12, 15.7, 16.3 or later;
- * more than 128 ACU needs 13.13, 14.10, 15.5, 16.1 or later.
+ * `undefined` (also for a version not in the table: {@link engineVersionProblem}
+ * reports that). The limits are the version's row of the engine version
+ * table: 0 ACU (auto-pause) and more than 128 ACU only where it says so.
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html
  * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html
  */
@@ -650,18 +671,18 @@ export function capacityRangeProblem(
   minCapacity: number,
   maxCapacity: number,
 ): { field: "minCapacity" | "maxCapacity"; rule: string } | undefined {
-  const v = parseEngineVersion(engineVersion);
-  if (!v) return undefined;
-  if (minCapacity === 0 && v.major <= 16 && v.minor < (AUTO_PAUSE_MIN_MINOR[v.major] ?? Infinity)) {
+  const facts = engineVersionFacts(engineVersion);
+  if (!facts) return undefined;
+  if (minCapacity < facts.lowestMinCapacityAcu) {
     return {
       field: "minCapacity",
       rule: `needs auto-pause support (13.15, 14.12, 15.7, 16.3 or later); engineVersion is ${engineVersion}`,
     };
   }
-  if (maxCapacity > 128 && v.major <= 16 && v.minor < (MAX_256_MIN_MINOR[v.major] ?? Infinity)) {
+  if (maxCapacity > facts.highestMaxCapacityAcu) {
     return {
       field: "maxCapacity",
-      rule: `must be at most 128 ACU on engine version ${engineVersion} (256 needs 13.13, 14.10, 15.5, 16.1 or later)`,
+      rule: `must be at most ${facts.highestMaxCapacityAcu} ACU on engine version ${engineVersion} (256 needs 13.13, 14.10, 15.5, 16.1 or later)`,
     };
   }
   return undefined;

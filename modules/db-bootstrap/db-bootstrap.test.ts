@@ -186,6 +186,13 @@ describe("DbBootstrap", () => {
     ]);
   });
 
+  it("re-runs the migrations on a new cluster: the cluster's resource id is a trigger", () => {
+    const { json } = setup({ clusterResourceId: "${aws_rds_cluster.cluster.cluster_resource_id}" });
+    expect(onlyResource(json, "aws_lambda_invocation").triggers).toMatchObject({
+      cluster: "${aws_rds_cluster.cluster.cluster_resource_id}",
+    });
+  });
+
   it("invokes the function on apply after the dependables and the secret grant, keyed on the migrations", () => {
     const { json, boot } = setup();
     const invocation = onlyResource(json, "aws_lambda_invocation");

@@ -8,7 +8,7 @@
  * the SQL from inside the VPC: the migrations are read at synth time, compiled
  * into the function bundle, and an `aws_lambda_invocation` runs them after the
  * database instances exist, again whenever the migrations or the function code
- * change.
+ * change, and again when the cluster is replaced (its resource id is a trigger).
  *
  * It connects with the master credentials RDS manages (read from the master
  * user secret) and generates the application's secret values itself (the
@@ -100,6 +100,14 @@ export interface DbBootstrapProps extends BaseProps {
    * @default [] (a warning is reported)
    */
   readonly dependsOn?: ITerraformDependable[];
+  /**
+   * The database cluster's identity, e.g. `AuroraPostgresServerless.clusterResourceId`
+   * (`cluster_resource_id`, new whenever the cluster is replaced). It is one
+   * of the invocation's triggers, so a replaced cluster (a new, empty
+   * database) gets the migrations, pgvector first, in the same apply.
+   * @default none: the migrations re-run only when they or the function change
+   */
+  readonly clusterResourceId?: string;
   /**
    * Function timeout in seconds (30-900).
    * @default 120
@@ -297,7 +305,13 @@ export class DbBootstrap extends Construct {
     this.invocation = new LambdaInvocation(this, "invocation", {
       functionName: this.function.functionName,
       input: JSON.stringify({ action: "migrate", checksum: migrationSet.checksum }),
-      triggers: { migrations: migrationSet.checksum, code: bundle.sha256Hex },
+      triggers: {
+        migrations: migrationSet.checksum,
+        code: bundle.sha256Hex,
+        // a renamed application role is created, granted and written to the secret at once
+        role: appRoleName,
+        ...(props.clusterResourceId === undefined ? {} : { cluster: props.clusterResourceId }),
+      },
       dependsOn: [...dependsOn, this.secretGrant.policy, ...this.writeGrants.map((g) => g.policy)],
     });
 

@@ -5,11 +5,13 @@ import { Network, NetworkProps, planNetwork } from "./network";
 const AZ_A = "ap-northeast-1a";
 const AZ_C = "ap-northeast-1c";
 
-/** The guide's network: 10.0.0.0/24, two public /25s in 1a and 1c. */
+/** The guide's network: 10.0.0.0/24, two public /25s in 1a and 1c (derived: /25 blocks, two per tier). */
 const guide: NetworkProps = {
   name: "hr-chatbot",
   vpcCidr: "10.0.0.0/24",
   publicSubnets: [{ az: AZ_A }, { az: AZ_C }],
+  subnetPrefixLength: 25,
+  maxAzs: 2,
   mapPublicIpOnLaunch: true,
   tags: { Project: "hr-chatbot" },
 };
@@ -148,7 +150,8 @@ describe("Network: tiers", () => {
     associations.forEach((a) => expect(a.route_table_id).toBe(rtRef));
     expect(network.hasInternetGateway).toBe(false);
     expect(network.internetGatewayId).toBeUndefined();
-    expect(network.subnets.map((s) => s.cidr)).toEqual(["10.1.0.0/17", "10.1.128.0/17"]);
+    // the isolated tier's range is the second half of the VPC: blocks 5-8 of /19
+    expect(network.subnets.map((s) => s.cidr)).toEqual(["10.1.128.0/19", "10.1.160.0/19"]);
   });
 
   it("never maps public IPs in isolated subnets and defaults public ones to off", () => {
@@ -164,10 +167,10 @@ describe("Network: tiers", () => {
         .map((s) => [(s.tags as Record<string, string>).Name, s.cidr_block, s.map_public_ip_on_launch])
         .sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     ).toEqual([
-      ["mixed-isolated-1a", "10.0.0.128/26", false],
-      ["mixed-isolated-1c", "10.0.0.192/26", false],
-      ["mixed-public-1a", "10.0.0.0/26", false],
-      ["mixed-public-1c", "10.0.0.64/26", false],
+      ["mixed-isolated-1a", "10.0.0.128/27", false],
+      ["mixed-isolated-1c", "10.0.0.160/27", false],
+      ["mixed-public-1a", "10.0.0.0/27", false],
+      ["mixed-public-1c", "10.0.0.32/27", false],
     ]);
     // the public route table serves only the public subnets
     const publicRt = refOf(json, "aws_route_table", "mixed-public-rt");
@@ -189,11 +192,65 @@ describe("Network: tiers", () => {
       isolatedSubnets: [{ az: AZ_A, cidr: "10.0.0.192/26" }, { az: AZ_C }],
     });
     expect(plan.subnets.map((s) => `${s.field}=${s.cidr}`)).toEqual([
-      "publicSubnets[0]=10.0.0.64/26",
+      "publicSubnets[0]=10.0.0.64/27",
       "publicSubnets[1]=10.0.0.0/26",
       "isolatedSubnets[0]=10.0.0.192/26",
-      "isolatedSubnets[1]=10.0.0.128/26",
+      "isolatedSubnets[1]=10.0.0.128/27",
     ]);
+  });
+
+  it.each([
+    ["public", "publicSubnets"],
+    ["isolated", "isolatedSubnets"],
+  ] as const)(
+    "adding an AZ to the %s tier appends a block: no existing subnet moves or changes size",
+    (_tier, list) => {
+      const AZ_D = "ap-northeast-1d";
+      const other = list === "publicSubnets" ? "isolatedSubnets" : "publicSubnets";
+      const two = planNetwork({
+        vpcCidr: "10.0.0.0/24",
+        [list]: [{ az: AZ_A }, { az: AZ_C }],
+        [other]: [{ az: AZ_A }, { az: AZ_C }],
+      });
+      const three = planNetwork({
+        vpcCidr: "10.0.0.0/24",
+        [list]: [{ az: AZ_A }, { az: AZ_C }, { az: AZ_D }],
+        [other]: [{ az: AZ_A }, { az: AZ_C }],
+      });
+      const cidrs = (p: typeof two) => Object.fromEntries(p.subnets.map((s) => [s.field, s.cidr]));
+      const before = cidrs(two);
+      const after = cidrs(three);
+      for (const [field, cidr] of Object.entries(before))
+        expect([field, after[field]]).toEqual([field, cidr]);
+      expect(Object.keys(after)).toHaveLength(5);
+      expect(new Set(Object.values(after)).size).toBe(5);
+    },
+  );
+
+  it("the old equal-split layout is kept by pinning its block size and per-tier count", () => {
+    // before maxAzs: 2 public + 2 isolated subnets in a /24 were the four /26s, public first
+    const plan = planNetwork({
+      vpcCidr: "10.0.0.0/24",
+      publicSubnets: [{ az: AZ_A }, { az: AZ_C }],
+      isolatedSubnets: [{ az: AZ_A }, { az: AZ_C }],
+      subnetPrefixLength: 26,
+      maxAzs: 2,
+    });
+    expect(plan.subnets.map((s) => s.cidr)).toEqual([
+      "10.0.0.0/26",
+      "10.0.0.64/26",
+      "10.0.0.128/26",
+      "10.0.0.192/26",
+    ]);
+  });
+
+  it("refuses more subnets in a tier than maxAzs, and a block size below /28", () => {
+    expect(() =>
+      planNetwork({ vpcCidr: "10.0.0.0/24", publicSubnets: [{ az: AZ_A }, { az: AZ_C }], maxAzs: 1 }),
+    ).toThrow('publicSubnets "(2 subnets)" must list at most maxAzs 1 subnets');
+    expect(() => planNetwork({ vpcCidr: "10.0.0.0/26", publicSubnets: [{ az: AZ_A }] })).toThrow(
+      "cannot be derived: 8 blocks (maxAzs 4 per tier) of vpcCidr 10.0.0.0/26 are /29",
+    );
   });
 
   it("honours subnetPrefixLength", () => {
@@ -206,7 +263,12 @@ describe("Network: tiers", () => {
   });
 
   it("applies the tags to every taggable resource", () => {
-    const { json } = build({ ...guide, isolatedSubnets: [{ az: AZ_A }] });
+    const { json } = build({
+      ...guide,
+      subnetPrefixLength: undefined,
+      maxAzs: undefined,
+      isolatedSubnets: [{ az: AZ_A }],
+    });
     for (const type of [
       "aws_vpc",
       "aws_subnet",
@@ -323,11 +385,11 @@ describe("Network: invalid input", () => {
         subnetPrefixLength: 25,
       }),
     ).toThrow(
-      "publicSubnets[1].cidr (unset) cannot be derived: vpcCidr 10.0.0.0/24 has only 0 free /25 block(s) for 1 subnet(s) without a cidr",
+      "publicSubnets[1].cidr (unset) cannot be derived: the public tier's range of vpcCidr 10.0.0.0/24 (blocks 1-4 of /25) has only 0 free block(s) for 1 subnet(s) without a cidr",
     );
     expect(() =>
       planNetwork({ vpcCidr: "10.0.0.0/28", publicSubnets: [{ az: AZ_A }, { az: AZ_C }] }),
-    ).toThrow("cannot be derived: 2 subnets need /29 blocks of vpcCidr 10.0.0.0/28");
+    ).toThrow("cannot be derived: 8 blocks (maxAzs 4 per tier) of vpcCidr 10.0.0.0/28 are /31");
     expect(() => planNetwork({ ...base, publicSubnets: [{ az: AZ_A }], subnetPrefixLength: 20 })).toThrow(
       "subnetPrefixLength 20 must be an integer from 24 to 28",
     );

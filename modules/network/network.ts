@@ -63,11 +63,19 @@ export interface NetworkProps extends BaseProps {
    */
   readonly isolatedSubnets?: ReadonlyArray<SubnetSpec>;
   /**
-   * Prefix length of the subnets whose `cidr` is omitted. They take the
-   * lowest free blocks of this size in `vpcCidr`, public subnets first, in
-   * list order. Pin it (or give explicit CIDRs) once deployed: adding a
-   * subnet can change the default and so move the derived subnets.
-   * @default the largest equal split of vpcCidr that holds every subnet (2 subnets in a /24: /25)
+   * Availability zones each tier reserves room for. `vpcCidr` is cut into
+   * `2 x maxAzs` blocks (rounded up to a power of two): the public tier's
+   * derived subnets take the lowest free blocks of the first half, the
+   * isolated tier's those of the second half, in list order. Adding an AZ at
+   * the end of a list then appends a block; no existing derived subnet moves
+   * or changes size (a subnet cannot be resized in place: a moved subnet is
+   * replaced, and Lambda network interfaces hold it). 1-16.
+   * @default 4
+   */
+  readonly maxAzs?: number;
+  /**
+   * Prefix length of the subnets whose `cidr` is omitted.
+   * @default the size that gives every tier `maxAzs` blocks: vpcCidr's prefix + log2(2 x maxAzs) rounded up (a /24 with 4 AZs: /27)
    */
   readonly subnetPrefixLength?: number;
   /**
@@ -111,6 +119,8 @@ export interface NetworkPlan {
 }
 
 const MIN_PREFIX = 16;
+/** Availability zones each tier reserves blocks for when CIDRs are derived. */
+export const DEFAULT_MAX_AZS = 4;
 const MAX_PREFIX = 28;
 
 /** Region of an availability zone name: `ap-northeast-1a` -> `ap-northeast-1`. */
@@ -206,35 +216,46 @@ export function planNetwork(props: Omit<NetworkProps, "name" | "tags">): Network
     resolved.set(field, cidr);
   }
 
-  // Derived CIDRs: lowest free blocks of one size.
+  // Derived CIDRs: blocks of one fixed size, each tier in its own reserved range,
+  // so adding an AZ appends a block and never moves or resizes another subnet.
   const derived = specs.filter((s) => s.spec.cidr === undefined);
+  const maxAzs = validateIntRange("maxAzs", props.maxAzs ?? DEFAULT_MAX_AZS, 1, 16);
   if (props.subnetPrefixLength !== undefined) {
     validateIntRange("subnetPrefixLength", props.subnetPrefixLength, vpc.prefix, MAX_PREFIX);
   }
+  for (const [tier, list] of tiers) {
+    if (list.length > maxAzs) {
+      fail(`${tier}Subnets`, `(${list.length} subnets)`, `must list at most maxAzs ${maxAzs} subnets`);
+    }
+  }
   if (derived.length > 0) {
     let bits = 0;
-    while (2 ** bits < specs.length) bits++;
+    while (2 ** bits < 2 * maxAzs) bits++;
     const prefix = props.subnetPrefixLength ?? vpc.prefix + bits;
     if (prefix > MAX_PREFIX) {
       fail(
         "subnetPrefixLength",
         props.subnetPrefixLength,
-        `cannot be derived: ${specs.length} subnets need /${prefix} blocks of vpcCidr ${vpc.text}, smaller than the AWS minimum /${MAX_PREFIX}`,
+        `cannot be derived: ${2 * maxAzs} blocks (maxAzs ${maxAzs} per tier) of vpcCidr ${vpc.text} are /${prefix}, smaller than the AWS minimum /${MAX_PREFIX}; give a larger vpcCidr, a smaller maxAzs or explicit cidrs`,
       );
     }
-    const free = subdivide(vpc, prefix, 2 ** (prefix - vpc.prefix))
-      .map((text) => parseCidr(text) as Cidr)
-      .filter((block) => !used.some((u) => cidrOverlaps(u.cidr, block)));
-    derived.forEach(({ field }, i) => {
-      const block = free[i];
-      if (block === undefined) {
-        fail(
-          `${field}.cidr`,
-          undefined,
-          `cannot be derived: vpcCidr ${vpc.text} has only ${free.length} free /${prefix} block(s) for ${derived.length} subnet(s) without a cidr; give explicit cidrs or a longer subnetPrefixLength`,
-        );
-      }
-      resolved.set(field, block);
+    const blocks = subdivide(vpc, prefix, 2 ** (prefix - vpc.prefix)).map((text) => parseCidr(text) as Cidr);
+    tiers.forEach(([tier], t) => {
+      const free = blocks
+        .slice(t * maxAzs, (t + 1) * maxAzs)
+        .filter((block) => !used.some((u) => cidrOverlaps(u.cidr, block)));
+      const wanted = derived.filter((d) => d.tier === tier);
+      wanted.forEach(({ field }, i) => {
+        const block = free[i];
+        if (block === undefined) {
+          fail(
+            `${field}.cidr`,
+            undefined,
+            `cannot be derived: the ${tier} tier's range of vpcCidr ${vpc.text} (blocks ${t * maxAzs + 1}-${(t + 1) * maxAzs} of /${prefix}) has only ${free.length} free block(s) for ${wanted.length} subnet(s) without a cidr; give explicit cidrs, a longer subnetPrefixLength or a smaller maxAzs`,
+          );
+        }
+        resolved.set(field, block);
+      });
     });
   }
 

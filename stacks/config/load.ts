@@ -10,6 +10,7 @@ import { formatValue } from "../../modules/core/core";
 import { didYouMean } from "../../modules/core/suggest";
 import { environmentSchema, type EnvConfig } from "./schema";
 import { checkRules } from "./rules";
+import { compareWithDeployed } from "./deployed";
 
 /** The folder of the shipped environments. */
 export const DEFAULT_ENVIRONMENTS_DIR = resolve(__dirname, "..", "environments");
@@ -29,6 +30,17 @@ export interface LoadResult {
   readonly rejected: string[];
   readonly errors: string[];
   readonly warnings: string[];
+  /** What synth does that the reader should know (a replacement or upgrade it was told to make). */
+  readonly notices: string[];
+}
+
+/** Options of {@link loadEnvironments}. */
+export interface LoadOptions {
+  /**
+   * Compare every environment with its deployed record (`<env>.lock.json`, see deployed.ts).
+   * @default true
+   */
+  readonly compareDeployed?: boolean;
 }
 
 function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
@@ -216,10 +228,15 @@ export function displayPath(path: string): string {
   return rel && !rel.startsWith("..") ? rel : path;
 }
 
-/** Load and validate every `*.json` environment file of `dir` (the JSON Schema file excepted). */
+/**
+ * Load and validate every `*.json` environment file of `dir` (the JSON Schema
+ * file and the deployed records `*.lock.json` excepted), and compare each with
+ * its deployed record.
+ */
 export function loadEnvironments(
   dir: string = DEFAULT_ENVIRONMENTS_DIR,
   preprocess: (input: unknown) => unknown = (input) => input,
+  options: LoadOptions = {},
 ): LoadResult {
   const abs = resolve(dir);
   if (!existsSync(abs))
@@ -228,11 +245,12 @@ export function loadEnvironments(
       rejected: [],
       errors: [`${abs}: environments folder not found`],
       warnings: [],
+      notices: [],
     };
   const files = readdirSync(abs)
-    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json"))
+    .filter((f) => f.endsWith(".json") && !f.endsWith(".schema.json") && !f.endsWith(".lock.json"))
     .sort();
-  const result: LoadResult = { environments: [], rejected: [], errors: [], warnings: [] };
+  const result: LoadResult = { environments: [], rejected: [], errors: [], warnings: [], notices: [] };
   if (files.length === 0) result.errors.push(`${abs}: no environment files (*.json)`);
   for (const f of files) {
     let input: unknown;
@@ -251,9 +269,15 @@ export function loadEnvironments(
     }
     input = preprocess(input);
     const { config, errors, warnings } = validateEnvironment(displayPath(path), input);
+    const deployed =
+      config && options.compareDeployed !== false
+        ? compareWithDeployed(displayPath(path), abs, config)
+        : { errors: [], warnings: [], notices: [] };
+    errors.push(...deployed.errors);
     result.errors.push(...errors);
-    result.warnings.push(...warnings);
-    if (config) result.environments.push({ file: f, config, dir: abs });
+    result.warnings.push(...warnings, ...deployed.warnings);
+    result.notices.push(...deployed.notices);
+    if (config && errors.length === 0) result.environments.push({ file: f, config, dir: abs });
     else result.rejected.push(f.replace(/\.json$/, ""));
   }
   return result;

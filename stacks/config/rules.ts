@@ -93,6 +93,8 @@ export function resolveSubnets(env: EnvConfig, errors: Problem[]): ResolvedSubne
         vpcCidr: env.network.vpcCidr,
         publicSubnets: env.network.publicSubnets,
         isolatedSubnets: env.network.isolatedSubnets,
+        maxAzs: env.network.maxAzs,
+        subnetPrefixLength: env.network.subnetPrefixLength,
       });
       return plan.subnets.map((p, i) => ({ ...all[i], cidr: mustParseCidr(p.cidr) }));
     } catch (e) {

@@ -17,6 +17,7 @@ import { logRetentionSchema } from "../../modules/core/logs";
 import { AVAILABILITY_ZONES, availabilityZoneSchema, awsRegionSchema } from "../../modules/core/regions";
 import { TAG_LIMITS, tagKeyProblem, tagValueProblem } from "../../modules/core/aws-names";
 import { DEFAULT_ENGINE_VERSION, engineVersionProblem } from "../../modules/database/database";
+import { AURORA_POSTGRES_VERSIONS, ENGINE_VERSIONS_CHECKED } from "../../modules/database/engine-versions";
 import {
   endpointServiceProblem,
   DEFAULT_ENDPOINT_SERVICES,
@@ -177,6 +178,16 @@ export const environmentSchema = z
         })
         .default(true)
         .describe("Always true; listed so a file that turns it off is rejected with a reason."),
+      maxAzs: intIn(1, 16)
+        .optional()
+        .describe(
+          "Availability zones each tier reserves blocks for when subnet CIDRs are derived: adding an AZ appends a block and moves no subnet. @default 4",
+        ),
+      subnetPrefixLength: intIn(16, 28)
+        .optional()
+        .describe(
+          "Prefix length of derived subnets. @default the VPC prefix + log2(2 x maxAzs) rounded up (a /24 with 4 AZs: /27)",
+        ),
       mapPublicIpOnLaunch: z.boolean().default(false).describe("Public IPs for instances in public subnets."),
       flowLogs: z.boolean().default(false).describe("VPC flow logs to CloudWatch Logs."),
     }),
@@ -194,8 +205,23 @@ export const environmentSchema = z
       engineVersion: z
         .string()
         .superRefine(problemOf(engineVersionProblem))
+        .meta({ enum: Object.keys(AURORA_POSTGRES_VERSIONS) })
         .default(DEFAULT_ENGINE_VERSION)
-        .describe("Aurora PostgreSQL version major.minor with Serverless v2 support."),
+        .describe(
+          `Aurora PostgreSQL version major.minor that RDS offers for Serverless v2 (modules/database/engine-versions.ts, checked ${ENGINE_VERSIONS_CHECKED}).`,
+        ),
+      allowMajorVersionUpgrade: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Let engineVersion move to a newer major version than the deployed one (<env>.lock.json): sets allow_major_version_upgrade on the cluster.",
+        ),
+      acknowledgeReplacement: z
+        .boolean()
+        .default(false)
+        .describe(
+          "Accept that a changed replace-forcing value (project, databaseName, masterUsername, secrets.customerManagedKey against <env>.lock.json) replaces the cluster with a new, empty one. Remove it after the apply and npm run lock.",
+        ),
       databaseName: z
         .string()
         .superRefine(refineWith(validatePostgresIdentifier))

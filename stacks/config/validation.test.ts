@@ -571,7 +571,16 @@ const TABLE: Record<string, Row> = {
       ["database.minCapacity", 0],
     ],
   ),
-  "engine without Serverless v2": devRow("database.engineVersion", "12.9", /does not support Serverless v2/),
+  "engine without Serverless v2": devRow(
+    "database.engineVersion",
+    "12.9",
+    /is not an aurora-postgresql version RDS offers for Serverless v2 .*nearest offered: 13\.21, 14\.19/,
+  ),
+  "engine version RDS does not offer": devRow(
+    "database.engineVersion",
+    "17.9",
+    /"17\.9" is not an aurora-postgresql version RDS offers .*engine-versions\.ts\); nearest offered: 17\.5, 17\.6/,
+  ),
   "engine version without a minor": devRow(
     "database.engineVersion",
     "17",
