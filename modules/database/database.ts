@@ -9,7 +9,7 @@
  * back into it with `attachCluster`, so the stored connection details always
  * describe this cluster and cannot be left empty.
  */
-import { Annotations, Token } from "cdktf";
+import { Annotations, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -133,7 +133,8 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
   readonly backupRetentionDays?: number;
   /**
    * Delete the cluster without a final snapshot. When false the final
-   * snapshot is named `<name>-final-snapshot`.
+   * snapshot is named `<name>-final-<YYYYMMDDhhmmss>`, the cluster's creation
+   * time (UTC), so each deploy's final snapshot has a name of its own.
    * @default false
    */
   readonly skipFinalSnapshot?: boolean;
@@ -496,7 +497,11 @@ export class AuroraPostgresServerless extends Construct {
       backupRetentionPeriod: backupRetentionDays,
       preferredBackupWindow,
       skipFinalSnapshot,
-      finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
+      // unique per deploy: the creation time, kept by ignore_changes (no drift on later plans), so a
+      // destroy after a redeploy does not collide with the snapshot of the previous destroy
+      finalSnapshotIdentifier: skipFinalSnapshot
+        ? undefined
+        : `${name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       enabledCloudwatchLogsExports: [...logTypes],
       iamDatabaseAuthenticationEnabled: iamDatabaseAuthentication,
       applyImmediately,
@@ -507,6 +512,7 @@ export class AuroraPostgresServerless extends Construct {
       },
       tags: withName(tags, clusterIdentifier),
       dependsOn: logGroups.map((l) => l.group),
+      lifecycle: { ignoreChanges: ["final_snapshot_identifier"] },
     });
 
     const instances: RdsClusterInstance[] = [];
