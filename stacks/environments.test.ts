@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { synthesizeApp, type SynthResult } from "./app";
-import { DEFAULT_ENVIRONMENTS_DIR } from "./config/load";
+import { DEFAULT_ENVIRONMENTS_DIR, validateEnvironment } from "./config/load";
 import { accountScopedNames } from "./config/physical-names";
 
 type Json = Record<string, unknown>;
@@ -170,5 +170,56 @@ describe("destroy, then deploy again", () => {
       'hr-chatbot-prod-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
     );
     expect(cluster.lifecycle).toMatchObject({ ignore_changes: ["final_snapshot_identifier"] });
+  });
+});
+
+describe("what a new environment file must say", () => {
+  const staging = (change: Json): Json => ({ ...stagingFromDev(), ...change });
+  it.each<[string, Json, string]>([
+    ["no accounts", { allowedAccountIds: undefined }, "allowedAccountIds (missing) is required (a list)"],
+    ["an empty list", { allowedAccountIds: [] }, "allowedAccountIds [] must list at least one account"],
+    [
+      "not an account id",
+      { allowedAccountIds: ["12345"] },
+      'allowedAccountIds[0] "12345" must be a 12-digit AWS account id',
+    ],
+    [
+      "an account twice",
+      { allowedAccountIds: ["123456789012", "123456789012"] },
+      'allowedAccountIds ["123456789012","123456789012"] lists an account twice',
+    ],
+    [
+      "a prefix outside the project",
+      { namePrefix: "hr" },
+      'namePrefix "hr" must be the project name "hr-chatbot" or start with "hr-chatbot-"',
+    ],
+  ])("%s is refused", (_, change, message) => {
+    expect(validateEnvironment("staging.json", staging(change)).errors).toEqual([`staging.json: ${message}`]);
+  });
+
+  it("a non-production secret recovery window is a warning: a redeploy after destroy would fail", () => {
+    const doc = staging({ secrets: { ...(stagingFromDev().secrets as Json), recoveryWindowDays: 7 } });
+    expect(validateEnvironment("staging.json", doc).warnings).toEqual([
+      "staging.json: secrets.recoveryWindowDays 7 keeps the secret names taken for that many days after a destroy: deploying this environment again fails until then (0 deletes at once)",
+    ]);
+  });
+
+  it("defaults: <project>-<env> names, secrets deleted at once; production keeps a 30-day window", () => {
+    const { secrets, compute, ...rest } = stagingFromDev() as Json & { secrets: Json; compute: Json };
+    delete secrets.recoveryWindowDays;
+    const config = validateEnvironment("staging.json", { ...rest, secrets, compute }).config!;
+    expect([config.namePrefix, config.compute.functionName, config.secrets]).toEqual([
+      "hr-chatbot-staging",
+      "hr-chatbot-staging-backend",
+      {
+        databaseSecretName: "hr-chatbot-staging/database",
+        appSecretName: "hr-chatbot-staging/app-secrets",
+        recoveryWindowDays: 0,
+        customerManagedKey: false,
+      },
+    ]);
+    const prod = shipped("prod.json") as Json & { secrets: Json };
+    delete prod.secrets.recoveryWindowDays;
+    expect(validateEnvironment("prod.json", prod).config!.secrets.recoveryWindowDays).toBe(30);
   });
 });
