@@ -241,6 +241,17 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     removeRejected();
     return { ok: false, outdir, stacks: [], errors, warnings: loaded.warnings, annotations: [] };
   };
+  if (github.config) {
+    // the GitHub roles live in github.json's account: an environment that may not deploy there cannot use them
+    const account = github.config.accountId;
+    for (const env of loaded.environments) {
+      if (env.config.backend.type !== "s3" || env.config.allowedAccountIds.includes(account)) continue;
+      github.errors.push(
+        `${displayPath(join(env.dir, env.file))}: allowedAccountIds ${formatValue(env.config.allowedAccountIds)} does not include ${formatValue(account)}, the account of the GitHub deploy roles (accountId of the delivery file): add it, or deploy this environment without them`,
+      );
+      loaded.rejected.push(env.config.name);
+    }
+  }
   if (loaded.errors.length > 0 || github.errors.length > 0)
     return reject([...loaded.errors, ...github.errors]);
   const app = new App({ outdir, skipValidation: false });

@@ -35,11 +35,18 @@ function stagingFromDev(): Json {
   };
 }
 
-function synthOf(files: Record<string, Json>): SynthResult & { stack: (name: string) => Json } {
+function synthOf(
+  files: Record<string, Json>,
+  githubDeliveryFile?: string,
+): SynthResult & { stack: (name: string) => Json } {
   const dir = mkdtempSync(join(tmpdir(), "envs-"));
   for (const [name, doc] of Object.entries(files)) writeFileSync(join(dir, name), JSON.stringify(doc));
   const outdir = mkdtempSync(join(tmpdir(), "out-"));
-  const r = synthesizeApp({ environmentsDir: dir, outdir, githubDeliveryFile: join(dir, "none.json") });
+  const r = synthesizeApp({
+    environmentsDir: dir,
+    outdir,
+    githubDeliveryFile: githubDeliveryFile ?? join(dir, "none.json"),
+  });
   return {
     ...r,
     stack: (name) => JSON.parse(readFileSync(join(outdir, "stacks", name, "cdk.tf.json"), "utf8")) as Json,
@@ -108,6 +115,17 @@ describe("environments side by side", () => {
   it("the same names in accounts the other file does not allow are no collision", () => {
     const other = { ...stagingFromDev(), namePrefix: "hr-chatbot", allowedAccountIds: ["210987654321"] };
     expect(synthOf({ "dev.json": shipped("dev.json"), "staging.json": other }).errors).toEqual([]);
+  });
+});
+
+describe("the GitHub deploy roles' account", () => {
+  it("an environment that may not deploy to the delivery file's account is refused", () => {
+    const other = { ...stagingFromDev(), allowedAccountIds: ["210987654321"] };
+    const r = synthOf({ "staging.json": other }, join(__dirname, "github.json"));
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(
+      /staging\.json: allowedAccountIds \["210987654321"\] does not include "123456789012", the account of the GitHub deploy roles/,
+    );
   });
 });
 
