@@ -18,13 +18,13 @@ import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucke
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { BaseProps, RoleRef, fail, validateIntRange, validateName, withName } from "../core";
 import { validateS3BucketName } from "../core/aws-names";
 import { type Grant, type PolicyStatement, policyDocument } from "../core/iam";
-import { arnParts, validateKmsKeyArn } from "../core/arn";
+import { validateKmsKeyArn } from "../core/arn";
+import { defaultKeyPolicy } from "../core/kms";
 import { validateStateKeyPrefix } from "../backend";
 
 /** Properties of {@link StateBucket}. */
@@ -358,18 +358,7 @@ export class StateKmsKey extends Construct {
       deletionWindowInDays,
       tags: withName(props.tags, props.aliasName.slice("alias/".length)),
     });
-    // account and partition from the key's own ARN: no data source
-    const { partition, accountId } = arnParts(this, "key-arn-parts", key.arn);
-    new KmsKeyPolicy(this, "key-policy", {
-      keyId: key.keyId,
-      policy: policyDocument({
-        Sid: "EnableIamPolicies",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      }),
-    });
+    defaultKeyPolicy(this, key);
     new KmsAlias(this, "alias", { name: props.aliasName, targetKeyId: key.keyId });
     this.arn = key.arn;
     this.aliasName = props.aliasName;
