@@ -17,7 +17,7 @@ import {
   DEFAULT_ENVIRONMENTS_DIR,
   type LoadedEnvironment,
 } from "./config/load";
-import { physicalNameProblems } from "./config/physical-names";
+import { crossEnvironmentNameProblems, physicalNameProblems } from "./config/physical-names";
 import { isProduction, isProductionName } from "./config/production";
 import { HrChatbotStack } from "./hr-chatbot-stack";
 import { StateBootstrapStack, type GithubDeployTarget } from "./state-bootstrap-stack";
@@ -194,6 +194,9 @@ export function buildStacks(
       project: string;
       tags: Record<string, string>;
       targets: GithubDeployTarget[];
+      accounts: Set<string>;
+      prefixes: string[];
+      kmsAliases: Set<string>;
     }
   >();
   for (const env of environments) {
@@ -207,9 +210,17 @@ export function buildStacks(
         project: env.config.project,
         tags: { ...env.config.tags },
         targets: [],
+        accounts: new Set(),
+        prefixes: [],
+        kmsAliases: new Set(),
       });
     const name = env.config.name;
-    buckets.get(key)!.targets.push({
+    const entry = buckets.get(key)!;
+    // every environment of the bucket, each with its own key prefix (never one project's for all)
+    env.config.allowedAccountIds.forEach((a) => entry.accounts.add(a));
+    entry.prefixes.push(`${b.keyPrefix ?? env.config.project}/${name}`);
+    if (b.kmsKeyId?.startsWith("alias/")) entry.kmsAliases.add(b.kmsKeyId);
+    entry.targets.push({
       name,
       githubEnvironment: github?.githubEnvironments[name] ?? name,
       region: env.config.region,
@@ -224,6 +235,9 @@ export function buildStacks(
       bucketName: b.bucket,
       tags: { ...b.tags, Environment: "shared" },
       backend: process.env.STATE_BOOTSTRAP_BACKEND === "s3" ? "s3" : "local",
+      allowedAccountIds: [...b.accounts],
+      stateKeyPrefixes: b.prefixes,
+      stateKmsKeyAliases: [...b.kmsAliases],
       github: github && {
         repository: github.repository,
         accountId: github.accountId,
@@ -276,6 +290,17 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
       annotations: [],
     };
   };
+  if (github.config) {
+    // the GitHub roles live in github.json's account: an environment that may not deploy there cannot use them
+    const account = github.config.accountId;
+    for (const env of loaded.environments) {
+      if (env.config.backend.type !== "s3" || env.config.allowedAccountIds.includes(account)) continue;
+      github.errors.push(
+        `${displayPath(join(env.dir, env.file))}: allowedAccountIds ${formatValue(env.config.allowedAccountIds)} does not include ${formatValue(account)}, the account of the GitHub deploy roles (accountId of the delivery file): add it, or deploy this environment without them`,
+      );
+      loaded.rejected.push(env.config.name);
+    }
+  }
   const allowDestroy = allowProductionDestroyOf(
     opts.allowProductionDestroy ?? process.env.ALLOW_PRODUCTION_DESTROY,
     loaded.environments,
@@ -298,15 +323,24 @@ export function synthesizeApp(opts: SynthOptions = {}): SynthResult {
     throw e;
   }
   // names that reach AWS: rules per resource type, and no two resources with one name
-  const nameErrors = loaded.environments.flatMap((env) => {
+  const built = loaded.environments.flatMap((env) => {
     const stack = app.node.tryFindChild(env.config.name) as TerraformStack | undefined;
-    if (!stack) return [];
-    const file = displayPath(join(env.dir, env.file));
-    const problems = physicalNameProblems(env.config, resourceBlocks(stack));
-    if (problems.length) loaded.rejected.push(env.config.name);
+    return stack
+      ? [{ file: displayPath(join(env.dir, env.file)), env: env.config, stackJson: resourceBlocks(stack) }]
+      : [];
+  });
+  const nameErrors = built.flatMap(({ file, env, stackJson }) => {
+    const problems = physicalNameProblems(env, stackJson);
+    if (problems.length) loaded.rejected.push(env.name);
     return problems.map((p) => `${file}: ${p.path} ${formatValue(p.value)} ${p.rule}`);
   });
   if (nameErrors.length > 0) return reject(nameErrors);
+  // two files that would create one name in one account and region
+  const crossErrors = crossEnvironmentNameProblems(built).map(({ file, env, problem: p }) => {
+    loaded.rejected.push(env.name);
+    return `${file}: ${p.path} ${formatValue(p.value)} ${p.rule}`;
+  });
+  if (crossErrors.length > 0) return reject(crossErrors);
   const annotations = app.node.children
     .filter((c): c is TerraformStack => c instanceof TerraformStack)
     .flatMap(warningsOf);

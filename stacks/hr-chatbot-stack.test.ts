@@ -220,7 +220,8 @@ describe("dev stack: every value of the deployment guide", () => {
 describe("failures 5 and 6 are impossible by construction", () => {
   for (const name of ["dev", "prod"]) {
     const json = synth(name);
-    const fn = all(json, "aws_lambda_function").find((f) => f.function_name === "hr-chatbot-backend")!;
+    const fnName = name === "dev" ? "hr-chatbot-backend" : `hr-chatbot-${name}-backend`;
+    const fn = all(json, "aws_lambda_function").find((f) => f.function_name === fnName)!;
     const roleRef = String(fn.role).replace(/^\$\{(.+)\.arn\}$/, "$1");
 
     it(`${name}: every group attached to an endpoint admits 443 from every group attached to the function (failure 5)`, () => {
@@ -298,7 +299,9 @@ describe("prod stack: the guide's production notes", () => {
       storage_encrypted: true,
       backup_retention_period: 14,
     });
-    expect(cluster.final_snapshot_identifier).toBe("hr-chatbot-final-snapshot");
+    expect(cluster.final_snapshot_identifier).toBe(
+      'hr-chatbot-prod-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
+    );
     expect(cluster.skip_final_snapshot ?? false).toBe(false);
     expect(cluster.kms_key_id).toMatch(/aws_kms_key\./);
     const instances = all(json, "aws_rds_cluster_instance");
@@ -311,35 +314,35 @@ describe("prod stack: the guide's production notes", () => {
     const alarms = all(json, "aws_cloudwatch_metric_alarm").map((a) => a.alarm_name);
     expect(alarms.sort()).toEqual(
       [
-        "hr-chatbot-api-5xx",
-        "hr-chatbot-aurora-capacity",
-        "hr-chatbot-aurora-connections",
-        "hr-chatbot-aurora-cpu",
-        "hr-chatbot-lambda-duration",
-        "hr-chatbot-lambda-errors",
-        "hr-chatbot-lambda-throttles",
+        "hr-chatbot-prod-api-5xx",
+        "hr-chatbot-prod-aurora-capacity",
+        "hr-chatbot-prod-aurora-connections",
+        "hr-chatbot-prod-aurora-cpu",
+        "hr-chatbot-prod-lambda-duration",
+        "hr-chatbot-prod-lambda-errors",
+        "hr-chatbot-prod-lambda-throttles",
       ].sort(),
     );
     const capacity = all(json, "aws_cloudwatch_metric_alarm").find(
-      (a) => a.alarm_name === "hr-chatbot-aurora-capacity",
+      (a) => a.alarm_name === "hr-chatbot-prod-aurora-capacity",
     )!;
     expect(capacity.threshold).toBeCloseTo(3.6); // 90 % of max 4 ACU
     const duration = all(json, "aws_cloudwatch_metric_alarm").find(
-      (a) => a.alarm_name === "hr-chatbot-lambda-duration",
+      (a) => a.alarm_name === "hr-chatbot-prod-lambda-duration",
     )!;
     expect(duration.threshold).toBe(24000); // 80 % of the 30 s timeout
     expect(only(json, "aws_sns_topic_subscription")).toMatchObject({
       protocol: "email",
       endpoint: "hr-chatbot-oncall@example.com",
     });
-    expect(only(json, "aws_cloudwatch_dashboard").dashboard_name).toBe("hr-chatbot-overview");
+    expect(only(json, "aws_cloudwatch_dashboard").dashboard_name).toBe("hr-chatbot-prod-overview");
     expect(only(json, "aws_flow_log")).toMatchObject({
       log_destination_type: "cloud-watch-logs",
       traffic_type: "ALL",
     });
     const retention = all(json, "aws_cloudwatch_log_group").map((g) => [g.name, g.retention_in_days]);
     for (const [, days] of retention) expect(days).toBeGreaterThan(0);
-    expect(retention).toEqual(expect.arrayContaining([["/aws/vpc/flow-logs/hr-chatbot", 90]]));
+    expect(retention).toEqual(expect.arrayContaining([["/aws/vpc/flow-logs/hr-chatbot-prod", 90]]));
   });
 
   it("no developer CIDR and nothing open to the world", () => {
@@ -350,7 +353,7 @@ describe("prod stack: the guide's production notes", () => {
   });
 
   it("secrets encrypted with a customer-managed key that rotates, read grants include kms:Decrypt on it", () => {
-    const key = ref(json, "aws_kms_key", (k) => k.description === "Encrypts the hr-chatbot secrets");
+    const key = ref(json, "aws_kms_key", (k) => k.description === "Encrypts the hr-chatbot-prod secrets");
     expect(json.resource.aws_kms_key[key.split(".")[1]].enable_key_rotation).toBe(true);
     for (const s of all(json, "aws_secretsmanager_secret")) {
       expect(s.kms_key_id).toBe(`\${${key}.arn}`);

@@ -72,10 +72,15 @@ export class HrChatbotStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: HrChatbotStackProps) {
     super(scope, id);
     const env = props.environment;
-    const name = env.project;
+    // prefix of every physical name: the guide's names for dev, <project>-<env> elsewhere
+    const name = env.namePrefix;
     const tags = { ...env.tags };
 
-    new AwsProvider(this, "aws", { region: env.region, defaultTags: [{ tags }] });
+    new AwsProvider(this, "aws", {
+      region: env.region,
+      allowedAccountIds: [...env.allowedAccountIds],
+      defaultTags: [{ tags }],
+    });
     configureBackend(this, env.backend, { project: env.project, environment: env.name, stackName: id });
 
     this.network = new Network(this, "network", {

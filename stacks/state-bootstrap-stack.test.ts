@@ -114,6 +114,29 @@ describe("StateBootstrapStack", () => {
     }
   });
 
+  test("allowed accounts, each environment's key prefix plus its own, a state KMS key per alias asked for", () => {
+    const scoped = synth({
+      allowedAccountIds: ["123456789012"],
+      stateKeyPrefixes: ["hr-chatbot/dev", "hr-chatbot/prod"],
+      stateKmsKeyAliases: ["alias/hr-chatbot-terraform-state"],
+    });
+    expect((scoped.provider?.aws[0] as Record<string, unknown>).allowed_account_ids).toEqual([
+      "123456789012",
+    ]);
+    const doc = statements(onlyResource(scoped, "aws_iam_policy").policy);
+    expect(doc[0].Condition).toEqual({
+      StringLike: { "s3:prefix": ["hr-chatbot/dev/*", "hr-chatbot/prod/*", "hr-chatbot/bootstrap/*"] },
+    });
+    expect(onlyResource(scoped, "aws_kms_key")).toMatchObject({ enable_key_rotation: true });
+    expect(onlyResource(scoped, "aws_kms_alias").name).toBe("alias/hr-chatbot-terraform-state");
+    expect(doc).toContainEqual(
+      expect.objectContaining({
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+        Resource: "${aws_kms_key.state-key-hr-chatbot-terraform-state_key_1F641B02.arn}",
+      }),
+    );
+  });
+
   test("outputs: bucket name and ARN, deploy policy ARN and JSON", () => {
     expect(json.output).toEqual({
       bucket_name: expect.objectContaining({ value: "${aws_s3_bucket.state_bucket_803B4E61.bucket}" }),

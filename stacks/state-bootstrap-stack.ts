@@ -14,7 +14,7 @@ import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { Tags, fail, validateName } from "../modules/core";
 import { validateRegion } from "../modules/core/regions";
 import { configureBackend } from "../modules/backend";
-import { StateBucket } from "../modules/state-bucket";
+import { StateBucket, StateKmsKey } from "../modules/state-bucket";
 import { partitionOf } from "../modules/compute/compute";
 import { GithubActionsRole, GithubOidcProvider, stateObjectStatements } from "../modules/github-oidc";
 import { deployStatements, planStatements, type DeliveryScope } from "./delivery-permissions";
@@ -70,6 +70,27 @@ export interface StateBootstrapStackProps {
   /** Tags for every resource (the AWS provider's default tags). */
   readonly tags: Tags;
   /**
+   * AWS accounts this stack may deploy to (the aws provider's
+   * `allowed_account_ids`): the accounts of the environments whose state
+   * lives in the bucket.
+   * @default any account
+   */
+  readonly allowedAccountIds?: readonly string[];
+  /**
+   * Key prefixes of the environments whose state lives in the bucket
+   * (`<keyPrefix>/<environment>`): the deploy policy grants each of them and
+   * the bootstrap's own `<project>/bootstrap`, nothing else.
+   * @default `[project]` (every key under the project)
+   */
+  readonly stateKeyPrefixes?: readonly string[];
+  /**
+   * Aliases (`alias/<name>`) of customer managed KMS keys this stack creates
+   * for environments whose `backend.kmsKeyId` names them; the deploy policy
+   * may use them.
+   * @default no state keys
+   */
+  readonly stateKmsKeyAliases?: readonly string[];
+  /**
    * Where this stack keeps its own state: `local` for the first apply (the
    * bucket does not exist yet), `s3` once it does (then migrate with
    * `terraform init -migrate-state`).
@@ -93,6 +114,8 @@ export const BOOTSTRAP_STATE_NAME = "state-bootstrap";
 export class StateBootstrapStack extends TerraformStack {
   /** The state bucket construct. */
   public readonly stateBucket: StateBucket;
+  /** The KMS keys made for `stateKmsKeyAliases`, in that order. */
+  public readonly stateKmsKeys: readonly StateKmsKey[];
 
   constructor(scope: Construct, id: string, props: StateBootstrapStackProps) {
     super(scope, id);
@@ -102,12 +125,28 @@ export class StateBootstrapStack extends TerraformStack {
     const backend = props.backend ?? "local";
     if (backend !== "local" && backend !== "s3") fail("backend", backend, 'must be "local" or "s3"');
 
-    new AwsProvider(this, "aws", { region, defaultTags: [{ tags: { ...props.tags } }] });
+    new AwsProvider(this, "aws", {
+      region,
+      ...(props.allowedAccountIds?.length ? { allowedAccountIds: [...props.allowedAccountIds] } : {}),
+      defaultTags: [{ tags: { ...props.tags } }],
+    });
 
+    this.stateKmsKeys = (props.stateKmsKeyAliases ?? []).map(
+      (alias) =>
+        new StateKmsKey(this, `state-key-${alias.slice("alias/".length).replace(/\//g, "-")}`, {
+          name: project,
+          aliasName: alias,
+        }),
+    );
     this.stateBucket = new StateBucket(this, "state", {
       name: project,
       bucketName: props.bucketName,
       kmsKeyArn: props.kmsKeyArn,
+      stateKeyPrefixes: props.stateKeyPrefixes && [
+        ...props.stateKeyPrefixes,
+        `${project}/${BOOTSTRAP_ENVIRONMENT}`,
+      ],
+      stateKmsKeyArns: this.stateKmsKeys.map((k) => k.arn),
     });
 
     if (backend === "s3") {
@@ -134,6 +173,12 @@ export class StateBootstrapStack extends TerraformStack {
       description: "Attach to the roles that run Terraform for this project",
     });
     new TerraformOutput(this, "deploy_policy_json", { value: this.stateBucket.deployPolicyJson });
+    for (const key of this.stateKmsKeys) {
+      new TerraformOutput(this, `${key.node.id}_arn`, {
+        value: key.arn,
+        description: `KMS key ${key.aliasName} of the state objects whose backend.kmsKeyId names it`,
+      });
+    }
 
     if (props.github) this.githubRoles(project, props.bucketName, props.tags, props.github);
   }

@@ -88,7 +88,9 @@ export const s3BackendConfigSchema = z
         .string()
         .regex(KMS_KEY_RE, { error: "must be a KMS key ARN, alias ARN, key id or alias/<name>" })
         .optional()
-        .describe("KMS key that encrypts the state objects. @default the bucket's default encryption"),
+        .describe(
+          "KMS key that encrypts the state objects (the S3 backend's kms_key_id). An alias/<name> is created, rotation on, by the state bootstrap stack of the bucket; a key ARN or id names a key you manage. @default the bucket's default encryption",
+        ),
       profile: z
         .string()
         .min(1, { error: "must not be empty" })

@@ -10,7 +10,7 @@
  * password passes through Terraform; `masterUserSecret` grants read access to
  * that secret.
  */
-import { Annotations, Token } from "cdktf";
+import { Annotations, Fn, Token } from "cdktf";
 import { Construct } from "constructs";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DbSubnetGroup } from "@cdktf/provider-aws/lib/db-subnet-group";
@@ -181,7 +181,8 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
   readonly backupRetentionDays?: number;
   /**
    * Delete the cluster without a final snapshot. When false the final
-   * snapshot is named `<name>-final-snapshot`.
+   * snapshot is named `<name>-final-<YYYYMMDDhhmmss>`, the cluster's creation
+   * time (UTC), so each deploy's final snapshot has a name of its own.
    * @default false
    */
   readonly skipFinalSnapshot?: boolean;
@@ -550,7 +551,11 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       backupRetentionPeriod: backupRetentionDays,
       preferredBackupWindow,
       skipFinalSnapshot,
-      finalSnapshotIdentifier: skipFinalSnapshot ? undefined : `${name}-final-snapshot`,
+      // unique per deploy: the creation time, kept by ignore_changes (no drift on later plans), so a
+      // destroy after a redeploy does not collide with the snapshot of the previous destroy
+      finalSnapshotIdentifier: skipFinalSnapshot
+        ? undefined
+        : `${name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       enabledCloudwatchLogsExports: [...logTypes],
       iamDatabaseAuthenticationEnabled: iamDatabaseAuthentication,
       applyImmediately,
@@ -562,7 +567,11 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
       },
       tags: withName(tags, clusterIdentifier),
       dependsOn: logGroups.map((l) => l.group),
-      lifecycle: preventDestroy ? { preventDestroy: true } : undefined,
+      lifecycle: {
+        // the final snapshot name keeps its creation-time value (see finalSnapshotIdentifier above)
+        ignoreChanges: ["final_snapshot_identifier"],
+        ...(preventDestroy ? { preventDestroy: true } : {}),
+      },
     });
 
     const instances: RdsClusterInstance[] = [];

@@ -24,7 +24,6 @@ import { Construct } from "constructs";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
-import { KmsKeyPolicy } from "@cdktf/provider-aws/lib/kms-key-policy";
 import { SecretsmanagerSecret } from "@cdktf/provider-aws/lib/secretsmanager-secret";
 import { SecretsmanagerSecretVersion } from "@cdktf/provider-aws/lib/secretsmanager-secret-version";
 import {
@@ -39,7 +38,8 @@ import {
 } from "../core";
 import { validateRegion } from "../core/regions";
 import { type Grant, type PolicyCondition, type PolicyStatement, policyDocument } from "../core/iam";
-import { arnParts, validateKmsKeyArn } from "../core/arn";
+import { validateKmsKeyArn } from "../core/arn";
+import { defaultKeyPolicy } from "../core/kms";
 
 /** A JSON object stored in a secret. Values may be Terraform references. */
 export type SecretJson = Readonly<Record<string, string | number>>;
@@ -553,21 +553,7 @@ export class SecretsKey extends Construct {
       deletionWindowInDays,
       tags: withName(props.tags, `${name}-secrets`),
     });
-    // The account id and partition come from the key's own ARN (a separate
-    // policy resource, so no cycle and no data source).
-    const { partition, accountId } = arnParts(this, "key-arn-parts", key.arn);
-    new KmsKeyPolicy(this, "key-policy", {
-      keyId: key.keyId,
-      policy: policyDocument({
-        // AWS's default key policy statement: without it the key becomes
-        // unmanageable; with it, IAM policies in the account decide who uses the key.
-        Sid: "EnableIamPolicies",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      }),
-    });
+    defaultKeyPolicy(this, key);
     const aliasName = `alias/${name}-secrets`;
     new KmsAlias(this, "alias", {
       name: aliasName,

@@ -1,6 +1,6 @@
 import { TerraformOutput, TerraformStack, Token } from "cdktf";
 import { onlyResource, resourcesOf, synthJson, testStack, type SynthJson } from "../core/testing";
-import { StateBucket, type StateBucketProps } from "./state-bucket";
+import { StateBucket, StateKmsKey, type StateBucketProps } from "./state-bucket";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 const base: StateBucketProps = { name: "hr-chatbot", bucketName: "hr-chatbot-tfstate-123456789012" };
@@ -165,6 +165,36 @@ describe("deploy policy", () => {
     ]);
   });
 
+  test("stateKeyPrefixes: each environment's own prefix, nothing above them", () => {
+    const { json, bucket } = build({
+      stateKeyPrefixes: ["hr-chatbot/dev", "people-search/qa", "hr-chatbot/bootstrap"],
+    });
+    const doc = statements(onlyResource(json, "aws_iam_policy").policy);
+    expect(doc[0].Condition).toEqual({
+      StringLike: { "s3:prefix": ["hr-chatbot/dev/*", "people-search/qa/*", "hr-chatbot/bootstrap/*"] },
+    });
+    expect(doc[1].Resource).toEqual(
+      ["hr-chatbot/dev", "people-search/qa", "hr-chatbot/bootstrap"].flatMap((p) => [
+        `${BUCKET_ARN}/${p}/*.tfstate`,
+        `${BUCKET_ARN}/${p}/*.tfstate.tflock`,
+      ]),
+    );
+    expect(bucket.stateKeyPrefixes).toEqual(["hr-chatbot/dev", "people-search/qa", "hr-chatbot/bootstrap"]);
+  });
+
+  test("stateKmsKeyArns: the deploy policy may use the state keys; the bucket default stays SSE-S3", () => {
+    const { json } = build({ stateKmsKeyArns: [KEY_ARN] });
+    expect(onlyResource(json, "aws_s3_bucket_server_side_encryption_configuration").rule).toEqual([
+      { apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } },
+    ]);
+    expect(statements(onlyResource(json, "aws_iam_policy").policy)).toContainEqual({
+      Sid: "UseStateKey",
+      Effect: "Allow",
+      Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: KEY_ARN,
+    });
+  });
+
   test("deployPolicyJson is the document of the IAM policy", () => {
     const { stack } = testStack();
     const bucket = new StateBucket(stack, "state", base);
@@ -264,6 +294,9 @@ describe("validation", () => {
     [{ stateKeyPrefix: "/hr-chatbot/" }, "stateKeyPrefix \"/hr-chatbot/\" must be '/'-separated segments"],
     [{ accessLogBucket: "Logs!" }, 'accessLogBucket "Logs!" must contain only lower-case letters'],
     [{ accessLogPrefix: "logs/" }, 'accessLogPrefix "logs/" needs accessLogBucket'],
+    [{ stateKeyPrefixes: [] }, "stateKeyPrefixes [] must list at least one key prefix"],
+    [{ stateKeyPrefixes: ["ok", "bad/"] }, "stateKeyPrefixes[1] \"bad/\" must be '/'-separated segments"],
+    [{ stateKmsKeyArns: ["alias/state"] }, 'stateKmsKeyArns[0] "alias/state" must be a KMS key ARN'],
   ])("%j is rejected", (props, message) => {
     expect(() => build(props)).toThrow(message);
   });
@@ -273,6 +306,33 @@ describe("validation", () => {
     const other = new StateBucket(stack, "other", base);
     expect(() => new StateBucket(stack, "state", { ...base, bucketName: other.bucketName })).toThrow(
       /^bucketName ".*" must be a literal name \(backend configurations cannot reference resources\)$/,
+    );
+  });
+});
+
+describe("StateKmsKey", () => {
+  test("rotation on, 30-day deletion window, the account's default key policy, the alias", () => {
+    const { stack } = testStack();
+    const key = new StateKmsKey(stack, "state-key", {
+      name: "hr-chatbot",
+      aliasName: "alias/hr-chatbot-terraform-state",
+    });
+    const json = synthJson(stack);
+    expect(onlyResource(json, "aws_kms_key")).toMatchObject({
+      enable_key_rotation: true,
+      deletion_window_in_days: 30,
+    });
+    const [statement] = statements(onlyResource(json, "aws_kms_key_policy").policy);
+    expect(statement).toMatchObject({ Effect: "Allow", Action: "kms:*", Resource: "*" });
+    expect(JSON.stringify(statement.Principal)).toMatch(/^\{"AWS":"arn:\$\{.+\}:iam::\$\{.+\}:root"\}$/);
+    expect(onlyResource(json, "aws_kms_alias").name).toBe("alias/hr-chatbot-terraform-state");
+    expect(key.aliasName).toBe("alias/hr-chatbot-terraform-state");
+  });
+
+  test.each([["hr-chatbot"], ["alias/aws/s3"], ["alias/has space"]])("alias %j is rejected", (aliasName) => {
+    const { stack } = testStack();
+    expect(() => new StateKmsKey(stack, "k", { name: "hr-chatbot", aliasName })).toThrow(
+      `aliasName "${aliasName}" must be "alias/<name>"`,
     );
   });
 });

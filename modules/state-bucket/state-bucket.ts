@@ -17,11 +17,14 @@ import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";
 import { S3BucketLifecycleConfiguration } from "@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration";
 import { S3BucketLoggingA } from "@cdktf/provider-aws/lib/s3-bucket-logging";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { KmsKey } from "@cdktf/provider-aws/lib/kms-key";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { BaseProps, RoleRef, fail, validateIntRange, validateName, withName } from "../core";
 import { validateS3BucketName } from "../core/aws-names";
 import { type Grant, type PolicyStatement, policyDocument } from "../core/iam";
 import { validateKmsKeyArn } from "../core/arn";
+import { defaultKeyPolicy } from "../core/kms";
 import { validateStateKeyPrefix } from "../backend";
 
 /** Properties of {@link StateBucket}. */
@@ -61,6 +64,21 @@ export interface StateBucketProps extends BaseProps {
    */
   readonly stateKeyPrefix?: string;
   /**
+   * Key prefixes of the state objects the deploy policy may touch, one per
+   * environment (`<keyPrefix>/<environment>`, plus the bootstrap's own
+   * `<project>/bootstrap`), so the policy names exactly the environments
+   * whose state lives here. Replaces `stateKeyPrefix` when given.
+   * @default `[stateKeyPrefix]`
+   */
+  readonly stateKeyPrefixes?: readonly string[];
+  /**
+   * KMS keys that encrypt some state objects (the S3 backend's `kms_key_id`
+   * of an environment), while the bucket default stays as `kmsKeyArn` says:
+   * the deploy policy may use them to read and write that state.
+   * @default none
+   */
+  readonly stateKmsKeyArns?: readonly string[];
+  /**
    * Existing bucket that receives S3 server access logs of the state bucket.
    * @default no access logging
    */
@@ -82,8 +100,10 @@ export class StateBucket extends Construct {
   public readonly deployPolicyArn: string;
   /** The deploy policy document as JSON (a Terraform token). */
   public readonly deployPolicyJson: string;
-  /** Key prefix the deploy policy is scoped to. */
+  /** Key prefix the deploy policy is scoped to (the first of {@link stateKeyPrefixes}). */
   public readonly stateKeyPrefix: string;
+  /** Every key prefix the deploy policy is scoped to. */
+  public readonly stateKeyPrefixes: readonly string[];
 
   private grants = 0;
   private readonly deployStatements: readonly PolicyStatement[];
@@ -120,7 +140,14 @@ export class StateBucket extends Construct {
       1,
       3650,
     );
-    const prefix = validateStateKeyPrefix("stateKeyPrefix", props.stateKeyPrefix ?? name);
+    const prefixes = (props.stateKeyPrefixes ?? [props.stateKeyPrefix ?? name]).map((p, i) =>
+      validateStateKeyPrefix(props.stateKeyPrefixes ? `stateKeyPrefixes[${i}]` : "stateKeyPrefix", p),
+    );
+    if (prefixes.length === 0) fail("stateKeyPrefixes", prefixes, "must list at least one key prefix");
+    const prefix = prefixes[0];
+    const stateKmsKeyArns = (props.stateKmsKeyArns ?? []).map(
+      (k, i) => validateKmsKeyArn(`stateKmsKeyArns[${i}]`, k) as string,
+    );
     if (props.accessLogBucket !== undefined && !Token.isUnresolved(props.accessLogBucket)) {
       validateS3BucketName("accessLogBucket", props.accessLogBucket, { allowPeriods: true });
     }
@@ -222,21 +249,25 @@ export class StateBucket extends Construct {
         Effect: "Allow",
         Action: "s3:ListBucket",
         Resource: bucket.arn,
-        Condition: { StringLike: { "s3:prefix": [`${prefix}/*`] } },
+        Condition: { StringLike: { "s3:prefix": prefixes.map((p) => `${p}/*`) } },
       },
       {
         Sid: "ReadWriteStateAndLockObjects",
         Effect: "Allow",
         Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-        Resource: [`${bucket.arn}/${prefix}/*.tfstate`, `${bucket.arn}/${prefix}/*.tfstate.tflock`],
+        Resource: prefixes.flatMap((p) => [
+          `${bucket.arn}/${p}/*.tfstate`,
+          `${bucket.arn}/${p}/*.tfstate.tflock`,
+        ]),
       },
     ];
-    if (kmsKeyArn) {
+    const keys = [...(kmsKeyArn ? [kmsKeyArn] : []), ...stateKmsKeyArns];
+    if (keys.length > 0) {
       statements.push({
         Sid: "UseStateKey",
         Effect: "Allow",
         Action: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
-        Resource: kmsKeyArn,
+        Resource: keys.length === 1 ? keys[0] : keys,
       });
     }
     this.deployStatements = statements;
@@ -244,7 +275,7 @@ export class StateBucket extends Construct {
 
     const deployPolicy = new IamPolicy(this, "deploy-policy", {
       name: `${name}-terraform-state-access`,
-      description: `Read, write and lock Terraform state under ${prefix}/ in ${bucketName}`,
+      description: `Read, write and lock Terraform state under ${prefixes.map((p) => `${p}/`).join(", ")} in ${bucketName}`,
       policy: this.deployPolicyJson,
       tags: withName(props.tags, `${name}-terraform-state-access`),
     });
@@ -253,6 +284,7 @@ export class StateBucket extends Construct {
     this.bucketArn = bucket.arn;
     this.deployPolicyArn = deployPolicy.arn;
     this.stateKeyPrefix = prefix;
+    this.stateKeyPrefixes = prefixes;
   }
 
   /**
@@ -269,5 +301,66 @@ export class StateBucket extends Construct {
       policyArn: this.deployPolicyArn,
     });
     return { grantee: role, policy, statements: this.deployStatements };
+  }
+}
+
+/** Properties of {@link StateKmsKey}. */
+export interface StateKmsKeyProps extends BaseProps {
+  /**
+   * Alias of the key, as environment files name it in `backend.kmsKeyId`
+   * (`alias/<name>`; not under `alias/aws/`).
+   */
+  readonly aliasName: string;
+  /**
+   * Days a deleted key waits before it is gone (7-30); state encrypted with
+   * it cannot be read once it is.
+   * @default 30
+   * @see https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html
+   */
+  readonly deletionWindowInDays?: number;
+}
+
+/** `alias/<name>`: letters, digits, `/`, `_` and `-`, not AWS's own `alias/aws/`. */
+const STATE_KEY_ALIAS_RE = /^alias\/(?!aws\/)[A-Za-z0-9/_-]{1,250}$/;
+
+/**
+ * A customer managed KMS key for Terraform state objects (the S3 backend's
+ * `kms_key_id`): automatic yearly rotation on, AWS's default key policy (the
+ * account's IAM policies decide who uses it, as the deploy policy of
+ * {@link StateBucket} does), and the alias environment files refer to.
+ * @see https://developer.hashicorp.com/terraform/language/backend/s3#kms_key_id
+ */
+export class StateKmsKey extends Construct {
+  /** The key's ARN. */
+  public readonly arn: string;
+  /** The alias name (`alias/<name>`). */
+  public readonly aliasName: string;
+
+  constructor(scope: Construct, id: string, props: StateKmsKeyProps) {
+    super(scope, id);
+    const name = validateName("name", props.name);
+    if (!STATE_KEY_ALIAS_RE.test(props.aliasName)) {
+      fail(
+        "aliasName",
+        props.aliasName,
+        'must be "alias/<name>" (letters, digits, /, _ and -), not under alias/aws/',
+      );
+    }
+    const deletionWindowInDays = validateIntRange(
+      "deletionWindowInDays",
+      props.deletionWindowInDays ?? 30,
+      7,
+      30,
+    );
+    const key = new KmsKey(this, "key", {
+      description: `Encrypts the ${name} Terraform state objects`,
+      enableKeyRotation: true,
+      deletionWindowInDays,
+      tags: withName(props.tags, props.aliasName.slice("alias/".length)),
+    });
+    defaultKeyPolicy(this, key);
+    new KmsAlias(this, "alias", { name: props.aliasName, targetKeyId: key.keyId });
+    this.arn = key.arn;
+    this.aliasName = props.aliasName;
   }
 }

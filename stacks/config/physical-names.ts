@@ -51,7 +51,7 @@ function fieldOf(env: EnvConfig, name: string): { path: string; value: unknown }
     return { path: "secrets.appSecretName", value: name };
   if (env.compute.functionName && name.includes(env.compute.functionName))
     return { path: "compute.functionName", value: env.compute.functionName };
-  return { path: "project", value: env.project };
+  return { path: "namePrefix", value: env.namePrefix };
 }
 
 /** Problems with the physical names of a synthesized stack of `env`. */
@@ -73,4 +73,76 @@ export function physicalNameProblems(env: EnvConfig, stackJson: unknown): Proble
     } else seen.set(`${ns}\u0000${n.name}`, n);
   }
   return problems;
+}
+
+/**
+ * Names that are not unique per account and region, so two environments may
+ * share them: security group names are unique per VPC, HTTP API names are
+ * not unique at all, inline policy names per role.
+ */
+const NOT_ACCOUNT_SCOPED: ReadonlySet<string> = new Set([
+  "aws_security_group.name",
+  "aws_apigatewayv2_api.name",
+  "aws_iam_role_policy.name",
+]);
+
+/** The literal names of a synthesized stack that are unique per account (and region). */
+export function accountScopedNames(stackJson: unknown): PhysicalName[] {
+  return physicalNames(stackJson).filter((n) => !NOT_ACCOUNT_SCOPED.has(n.key));
+}
+
+/** IAM names are unique per account in every region at once. */
+const isGlobalInAccount = (key: string): boolean => key.startsWith("aws_iam_");
+
+/** One environment's synthesized names, for {@link crossEnvironmentNameProblems}. */
+export interface EnvironmentNames {
+  /** The environment file as the user gave it. */
+  readonly file: string;
+  readonly env: EnvConfig;
+  /** Its synthesized stack (`resource` blocks). */
+  readonly stackJson: unknown;
+}
+
+/**
+ * Two environment files whose stacks would create the same account-scoped
+ * physical name in one account (an account both allow) and one region (any
+ * region for IAM names): the second apply fails, or worse, one environment
+ * adopts or deletes the other's resource. One problem per pair of files,
+ * reported against the later file, naming the other file and every
+ * colliding name.
+ */
+export function crossEnvironmentNameProblems(
+  environments: readonly EnvironmentNames[],
+): { file: string; env: EnvConfig; problem: Problem }[] {
+  const names = environments.map((e) => accountScopedNames(e.stackJson));
+  const out: { file: string; env: EnvConfig; problem: Problem }[] = [];
+  environments.forEach((b, j) => {
+    environments.slice(0, j).forEach((a, i) => {
+      const accounts = b.env.allowedAccountIds.filter((id) => a.env.allowedAccountIds.includes(id));
+      if (accounts.length === 0) return;
+      const sameRegion = a.env.region === b.env.region;
+      const taken = new Set(
+        names[i].filter((n) => sameRegion || isGlobalInAccount(n.key)).map((n) => `${n.key}\u0000${n.name}`),
+      );
+      const shared = [
+        ...new Set(
+          names[j]
+            .filter((n) => taken.has(`${n.key}\u0000${n.name}`))
+            .map((n) => `${n.key.split(".")[0]} "${n.name}"`),
+        ),
+      ];
+      if (shared.length === 0) return;
+      const where = `account ${accounts.join(", ")}${sameRegion ? `, region ${b.env.region}` : " (IAM names are unique in every region)"}`;
+      out.push({
+        file: b.file,
+        env: b.env,
+        problem: {
+          path: "namePrefix",
+          value: b.env.namePrefix,
+          rule: `gives names that ${a.file} also gives in ${where}: ${shared.join(", ")} (AWS names are unique per account and region; give each environment its own namePrefix, or allowedAccountIds of its own)`,
+        },
+      });
+    });
+  });
+  return out;
 }

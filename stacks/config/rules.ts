@@ -61,11 +61,11 @@ export function servicesCalled(env: EnvConfig): string[] {
   ];
 }
 
-/** Default secret names: `<project>/database` and `<project>/app-secrets`. */
+/** The secret names: as set in the file, or `<namePrefix>/database` and `<namePrefix>/app-secrets`. */
 export function secretNames(env: EnvConfig): { database: string; app: string } {
   return {
-    database: env.secrets.databaseSecretName ?? `${env.project}/database`,
-    app: env.secrets.appSecretName ?? `${env.project}/app-secrets`,
+    database: env.secrets.databaseSecretName ?? `${env.namePrefix}/database`,
+    app: env.secrets.appSecretName ?? `${env.namePrefix}/app-secrets`,
   };
 }
 
@@ -267,15 +267,30 @@ export function checkRules(env: EnvConfig): RuleResult {
       "is only allowed with database.minCapacity 0 (scale to zero)",
     );
   }
+  if (!env.production && env.secrets.recoveryWindowDays > 0) {
+    warn(
+      "secrets.recoveryWindowDays",
+      env.secrets.recoveryWindowDays,
+      "keeps the secret names taken for that many days after a destroy: deploying this environment again fails until then (0 deletes at once)",
+    );
+  }
   if (db.skipFinalSnapshot && db.deletionProtection) {
     warn("database.skipFinalSnapshot", true, "has no effect while deletionProtection is on");
   }
 
   // --- identifiers the file sets or derives (the synthesized stack is checked again for every name)
-  const clusterId = `${env.project}-cluster`;
+  if (env.namePrefix !== env.project && !env.namePrefix.startsWith(`${env.project}-`)) {
+    // the delivery roles may touch only names under the project (stacks/delivery-permissions.ts)
+    err(
+      "namePrefix",
+      env.namePrefix,
+      `must be the project name "${env.project}" or start with "${env.project}-"`,
+    );
+  }
+  const clusterId = `${env.namePrefix}-cluster`;
   const clusterProblem = awsNameProblem("aws_rds_cluster.cluster_identifier", clusterId);
   if (clusterProblem)
-    err("project", env.project, `gives the Aurora identifier "${clusterId}", which ${clusterProblem}`);
+    err("namePrefix", env.namePrefix, `gives the Aurora identifier "${clusterId}", which ${clusterProblem}`);
   const names = secretNames(env);
   for (const [path, name] of [
     ["secrets.databaseSecretName", names.database],
@@ -286,7 +301,7 @@ export function checkRules(env: EnvConfig): RuleResult {
   }
   if (names.database === names.app)
     err("secrets.appSecretName", names.app, "must differ from secrets.databaseSecretName");
-  const fn = env.compute.functionName ?? `${env.project}-backend`;
+  const fn = env.compute.functionName ?? `${env.namePrefix}-backend`;
   const fnProblem = awsNameProblem("aws_lambda_function.function_name", fn);
   if (fnProblem) err("compute.functionName", fn, fnProblem);
 

@@ -34,6 +34,51 @@ import { observabilityConfigSchema } from "../../modules/observability/observabi
 import { ROTATION_DAYS, rotationDaysProblem } from "../../modules/rotation/rotation";
 import { policySettingsSchema } from "./policy-settings";
 
+/**
+ * The environment whose physical names are the deployment guide's own
+ * (`hr-chatbot-cluster`, `hr-chatbot/database`, ...): its default name
+ * prefix is the project name. Every other environment's default is
+ * `<project>-<name>`, so a copy of its file under a new name gets names of
+ * its own.
+ */
+export const GUIDE_ENVIRONMENT = "dev";
+
+/** The default name prefix of an environment: see {@link GUIDE_ENVIRONMENT}. */
+export function defaultNamePrefix(project: string, name: string): string {
+  return name === GUIDE_ENVIRONMENT ? project : `${project}-${name}`;
+}
+
+/**
+ * Resolve the names an environment derives: the name prefix, the function
+ * name (`<prefix>-backend`) and the secret names (`<prefix>/database`,
+ * `<prefix>/app-secrets`) and the secrets' recovery window (0 days, 30 in
+ * production), unless the file sets them.
+ */
+function resolveNames<
+  T extends {
+    name: string;
+    project: string;
+    namePrefix?: string;
+    production: boolean;
+    secrets: { databaseSecretName?: string; appSecretName?: string; recoveryWindowDays?: number };
+    compute: { functionName?: string };
+  },
+>(env: T): T & { namePrefix: string; secrets: T["secrets"] & { recoveryWindowDays: number } } {
+  const namePrefix = env.namePrefix ?? defaultNamePrefix(env.project, env.name);
+  return {
+    ...env,
+    namePrefix,
+    secrets: {
+      ...env.secrets,
+      databaseSecretName: env.secrets.databaseSecretName ?? `${namePrefix}/database`,
+      appSecretName: env.secrets.appSecretName ?? `${namePrefix}/app-secrets`,
+      // a destroyed non-production environment can be deployed again at once
+      recoveryWindowDays: env.secrets.recoveryWindowDays ?? (env.production ? 30 : 0),
+    },
+    compute: { ...env.compute, functionName: env.compute.functionName ?? `${namePrefix}-backend` },
+  };
+}
+
 /** An IPv4 CIDR block with the host bits clear. */
 export const cidrSchema = z.string().superRefine((value, ctx) => {
   const parsed = parseCidr(value);
@@ -151,7 +196,22 @@ export const environmentSchema = z
       .superRefine(refineWith(validateName))
       .meta({ pattern: "^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$" })
       .default("hr-chatbot")
-      .describe("Resource name prefix."),
+      .describe("Project name: first segment of every state key, Project tag, scope of the delivery roles."),
+    namePrefix: z
+      .string()
+      .superRefine(refineWith(validateName))
+      .meta({ pattern: "^[a-z](?!.*--)[a-z0-9-]{0,38}[a-z0-9]$" })
+      .optional()
+      .describe(
+        `Prefix of every physical name (cluster, function, roles, secrets, log groups, alarms, ...): the project name or "<project>-<suffix>". @default the project name for the environment named "${GUIDE_ENVIRONMENT}" (the deployment guide's names), "<project>-<name>" for every other`,
+      ),
+    allowedAccountIds: z
+      .array(z.string().regex(/^\d{12}$/, { error: "must be a 12-digit AWS account id" }))
+      .min(1, { error: "must list at least one account" })
+      .refine((ids) => new Set(ids).size === ids.length, { error: "lists an account twice" })
+      .describe(
+        "AWS accounts this environment may deploy to (the aws provider's allowed_account_ids): Terraform stops before any change in another account. 123456789012 in the shipped files is a placeholder: replace it with your account id.",
+      ),
     production: z
       .boolean()
       .default(false)
@@ -249,19 +309,22 @@ export const environmentSchema = z
     }),
     secrets: z
       .strictObject({
-        databaseSecretName: z.string().optional().describe("@default <project>/database"),
-        appSecretName: z.string().optional().describe("@default <project>/app-secrets"),
+        databaseSecretName: z.string().optional().describe("@default <namePrefix>/database"),
+        appSecretName: z.string().optional().describe("@default <namePrefix>/app-secrets"),
         recoveryWindowDays: z
           .number()
           .int()
           .refine((v) => v === 0 || (v >= 7 && v <= 30), "must be 0 (delete at once) or 7-30 days")
-          .default(30),
+          .optional()
+          .describe(
+            "Days a deleted secret can be restored; its name stays taken meanwhile, so a destroy followed by a deploy fails until the window ends. 0 deletes at once. @default 0, 30 in production",
+          ),
         customerManagedKey: z
           .boolean()
           .default(false)
           .describe("Encrypt the secrets with a customer KMS key."),
       })
-      .default({ recoveryWindowDays: 30, customerManagedKey: false }),
+      .default({ customerManagedKey: false }),
     secretRotation: z
       .strictObject({
         enabled: z
@@ -291,7 +354,7 @@ export const environmentSchema = z
         .describe("Services with an interface endpoint (short names such as secretsmanager)."),
     }),
     compute: z.strictObject({
-      functionName: z.string().optional().describe("@default <project>-backend"),
+      functionName: z.string().optional().describe("@default <namePrefix>-backend"),
       subnetTier: tierSchema.describe("Subnet tier the function's network interfaces live in."),
       code: codeSchema.default({ type: "placeholder" }),
       memoryMb: intIn(128, 10240).default(1024).describe("Lambda memory in MB."),
@@ -343,7 +406,8 @@ export const environmentSchema = z
         "Policy review of this environment's plans: accepted exceptions and checkov skips, each with a reason.",
       ),
   })
-  .describe("An hr-chatbot environment: one deployable stack.");
+  .describe("An hr-chatbot environment: one deployable stack.")
+  .transform(resolveNames);
 
 /** An environment file as written. */
 export type EnvironmentInput = z.input<typeof environmentSchema>;

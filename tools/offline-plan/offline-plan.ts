@@ -27,6 +27,8 @@ export function offlineOverride(): Record<string, unknown> {
           skip_requesting_account_id: true,
           skip_metadata_api_check: true,
           skip_region_validation: true,
+          // no account id is requested offline, so the stack's allowed_account_ids cannot be checked
+          allowed_account_ids: null,
         },
       ],
     },
