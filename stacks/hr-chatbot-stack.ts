@@ -51,7 +51,8 @@ export function functionCode(code: EnvConfig["compute"]["code"], baseDir: string
 export class HrChatbotStack extends TerraformStack {
   public readonly network: Network;
   public readonly security: SecurityGroups;
-  public readonly endpoints: InterfaceEndpoints;
+  /** The interface endpoints; undefined with `database.access` "data-api". */
+  public readonly endpoints: InterfaceEndpoints | undefined;
   public readonly databaseSecret: DatabaseSecret;
   public readonly appSecret: AppSecret;
   public readonly database: AuroraPostgresServerless;
@@ -87,15 +88,20 @@ export class HrChatbotStack extends TerraformStack {
       developerCidrs: env.security.developerCidrs,
     });
 
-    this.endpoints = new InterfaceEndpoints(this, "endpoints", {
-      name,
-      tags,
-      vpcId: this.network.vpcId,
-      region: env.region,
-      subnetIds: subnets(env.endpoints.subnetTier),
-      securityGroupIds: [this.security.endpointSecurityGroupId],
-      services: env.endpoints.services,
-    });
+    // database.access "data-api": no function runs in the VPC, so no interface endpoints
+    const inVpc = env.database.access === "vpc";
+    this.endpoints = inVpc
+      ? new InterfaceEndpoints(this, "endpoints", {
+          name,
+          tags,
+          vpcId: this.network.vpcId,
+          region: env.region,
+          subnetIds: subnets(env.endpoints.subnetTier),
+          securityGroupIds: [this.security.endpointSecurityGroupId],
+          services: env.endpoints.services,
+          placement: env.endpoints.placement,
+        })
+      : undefined;
 
     const key = env.secrets.customerManagedKey
       ? new SecretsKey(this, "secrets-key", { name, tags })
@@ -133,6 +139,7 @@ export class HrChatbotStack extends TerraformStack {
       skipFinalSnapshot: env.database.skipFinalSnapshot,
       storageKmsKeyArn: key?.arn,
       logRetentionDays: env.database.logRetentionDays,
+      enableHttpEndpoint: !inVpc,
       // the secrets key encrypts Performance Insights data only when Performance Insights is on
       performanceInsights: {
         enabled: env.database.performanceInsights,
@@ -140,10 +147,17 @@ export class HrChatbotStack extends TerraformStack {
       },
     });
 
-    const computeVpc = {
-      subnetIds: subnets(env.compute.subnetTier),
-      securityGroupIds: [this.security.appSecurityGroupId],
-    };
+    const computeVpc = inVpc
+      ? { subnetIds: subnets(env.compute.subnetTier), securityGroupIds: [this.security.appSecurityGroupId] }
+      : undefined;
+    // the Data API signs in with the database secret; the functions need no network path to the cluster
+    const dataApi = inVpc
+      ? undefined
+      : {
+          clusterArn: this.database.clusterArn,
+          secret: this.databaseSecret,
+          databaseName: this.database.databaseName,
+        };
     this.backend = new VpcFunction(this, "function", {
       name,
       tags,
@@ -153,6 +167,7 @@ export class HrChatbotStack extends TerraformStack {
       memoryMb: env.compute.memoryMb,
       timeoutSeconds: env.compute.timeoutSeconds,
       vpc: computeVpc,
+      dataApi,
       environment: {
         ENABLE_RAG: String(env.compute.enableRag),
         LLM_MODEL_ID: env.compute.llmModelId,
@@ -189,13 +204,14 @@ export class HrChatbotStack extends TerraformStack {
       tags,
       region: env.region,
       vpc: computeVpc,
+      dataApi,
       databaseSecret: this.databaseSecret,
       // run only once the database answers, its secret holds the connection details and the
       // function can reach Secrets Manager through its endpoint
       dependsOn: [
         ...this.database.instances,
         ...(this.databaseSecret.version ? [this.databaseSecret.version] : []),
-        ...(this.endpoints.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
+        ...(this.endpoints?.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
       ],
       logRetentionDays: env.compute.logRetentionDays,
     });

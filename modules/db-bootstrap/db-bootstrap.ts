@@ -23,7 +23,12 @@ import {
 import type { Grant } from "../core/iam";
 import { validateRegion } from "../core/regions";
 import { validateLogRetention } from "../core/logs";
-import { LAMBDA_RUNTIME_CA_BUNDLE, type LambdaRuntime, VpcFunction } from "../compute/compute";
+import {
+  type DataApiAccess,
+  LAMBDA_RUNTIME_CA_BUNDLE,
+  type LambdaRuntime,
+  VpcFunction,
+} from "../compute/compute";
 import { bundleHandler } from "./bundle";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 
@@ -51,8 +56,21 @@ export interface DbBootstrapVpcConfig {
 
 /** Properties of {@link DbBootstrap}. */
 export interface DbBootstrapProps extends BaseProps {
-  /** Subnets and security groups of the function. */
-  readonly vpc: DbBootstrapVpcConfig;
+  /**
+   * Subnets and security groups of the function. Leave unset with `dataApi`:
+   * the function then runs outside any VPC.
+   * @default none (requires `dataApi`)
+   */
+  readonly vpc?: DbBootstrapVpcConfig;
+  /**
+   * Run the migrations through the RDS Data API instead of a PostgreSQL
+   * connection (the cluster's HTTP endpoint must be on). The function gets
+   * `DB_CLUSTER_ARN`, `DB_SECRET_ARN` and `DB_NAME`, the Data API actions on
+   * the cluster and read access to the secret, and applies the same
+   * statements as over a connection.
+   * @default none (a PostgreSQL connection from inside `vpc`)
+   */
+  readonly dataApi?: DataApiAccess;
   /** Region of the stack, e.g. `ap-northeast-1` (limits the network interface permissions to it). */
   readonly region: string;
   /**
@@ -143,7 +161,14 @@ export class DbBootstrap extends Construct {
     const runtime = props.runtime ?? "nodejs22.x";
     const sslMode = props.sslMode ?? "verify-full";
     const dependsOn = props.dependsOn ?? [];
-    if (!props.vpc) fail("vpc", props.vpc, "is required");
+    if (!props.vpc && !props.dataApi)
+      fail("vpc", props.vpc, "is required unless dataApi is given (the function must reach the database)");
+    if (props.vpc && props.dataApi)
+      fail(
+        "dataApi",
+        "(set)",
+        "and vpc exclude each other: the function uses either the Data API or a connection from the VPC",
+      );
     if (!RUNTIMES.includes(runtime)) fail("runtime", runtime, `must be one of ${RUNTIMES.join(", ")}`);
     if (!SSL_MODES.includes(sslMode)) fail("sslMode", sslMode, `must be one of ${SSL_MODES.join(", ")}`);
     const migrationSet = loadMigrations(props.migrationsDir ?? DEFAULT_MIGRATIONS_DIR);
@@ -155,8 +180,9 @@ export class DbBootstrap extends Construct {
     }
 
     const bundle = bundleHandler(migrationSet.migrations);
-    const environment: Record<string, string> = { DB_SSL_MODE: sslMode };
-    if (sslMode === "verify-full") environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
+    // over the Data API the TLS settings of a PostgreSQL connection do not apply
+    const environment: Record<string, string> = props.dataApi ? {} : { DB_SSL_MODE: sslMode };
+    if (sslMode === "verify-full" && !props.dataApi) environment.NODE_EXTRA_CA_CERTS = AMAZON_CA_BUNDLE;
 
     // "Default": the function's resources keep this construct's addresses
     // (db-bootstrap_function_..., db-bootstrap_role_...).
@@ -165,7 +191,9 @@ export class DbBootstrap extends Construct {
       tags: props.tags,
       region,
       functionName,
-      description: "Applies the database migrations (pgvector, schema) from inside the VPC",
+      description: props.dataApi
+        ? "Applies the database migrations (pgvector, schema) through the RDS Data API"
+        : "Applies the database migrations (pgvector, schema) from inside the VPC",
       roleName: `${name}-db-bootstrap-role`,
       roleDescription: "Execution role of the database bootstrap function",
       code: { type: "asset", path: bundle.directory, handler: "index.handler", runtime },
@@ -173,6 +201,7 @@ export class DbBootstrap extends Construct {
       timeoutSeconds,
       architecture: "arm64",
       vpc: props.vpc,
+      dataApi: props.dataApi,
       environment,
       secrets: [{ envVar: "DB_SECRET_NAME", secret: props.databaseSecret }],
       logRetentionDays,
@@ -191,7 +220,11 @@ export class DbBootstrap extends Construct {
       functionName: this.function.functionName,
       input: JSON.stringify({ action: "migrate", checksum: migrationSet.checksum }),
       triggers: { migrations: migrationSet.checksum, code: bundle.sha256Hex },
-      dependsOn: [...dependsOn, this.secretGrant.policy],
+      dependsOn: [
+        ...dependsOn,
+        this.secretGrant.policy,
+        ...(this.function.dataApiPolicy ? [this.function.dataApiPolicy] : []),
+      ],
     });
 
     this.functionName = this.function.functionName;

@@ -9,6 +9,10 @@
  * `DB_SECRET_NAME`, read with the AWS SDK that the Lambda Node.js runtime
  * provides (it is not bundled). `DB_SSL_MODE` selects the TLS mode
  * (`verify-full` unless set).
+ *
+ * With `DB_CLUSTER_ARN`, `DB_SECRET_ARN` and `DB_NAME` set, the function runs
+ * outside the VPC and sends the same statements through the RDS Data API
+ * (`@aws-sdk/client-rds-data`, also the runtime's; see ./data-api.ts).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -21,7 +25,15 @@ import {
   parseSslMode,
   retry,
   type DbCredentials,
+  type SqlClient,
 } from "./migrate";
+import {
+  type DataApiTarget,
+  type RdsDataSdk,
+  dataApiClient,
+  dataApiCredentials,
+  dataApiTargetFromEnv,
+} from "./data-api";
 
 /** The migration list of this bundle; a missing or malformed file fails the function's start. */
 function readMigrations(): readonly Migration[] {
@@ -78,8 +90,24 @@ async function readCredentials(): Promise<DbCredentials> {
   }
 }
 
-export const handler = createHandler({
-  getCredentials: readCredentials,
-  migrations: readMigrations(),
-  sslMode: parseSslMode(process.env.DB_SSL_MODE),
-});
+/** The Data API client of the runtime's SDK for `target`. */
+function runtimeDataApiClient(target: DataApiTarget): SqlClient {
+  const sdk = loadModule("@aws-sdk/client-rds-data") as Omit<RdsDataSdk, "client"> & {
+    RDSDataClient: new (config: Record<string, never>) => RdsDataSdk["client"];
+  };
+  return dataApiClient(target, { ...sdk, client: new sdk.RDSDataClient({}) });
+}
+
+const dataApi = dataApiTargetFromEnv(process.env);
+
+export const handler = dataApi
+  ? createHandler({
+      getCredentials: async () => dataApiCredentials(dataApi),
+      migrations: readMigrations(),
+      clientFactory: () => runtimeDataApiClient(dataApi),
+    })
+  : createHandler({
+      getCredentials: readCredentials,
+      migrations: readMigrations(),
+      sslMode: parseSslMode(process.env.DB_SSL_MODE),
+    });
