@@ -407,7 +407,7 @@ export class AuroraPostgresServerless extends Construct {
     const iamDatabaseAuthentication = props.iamDatabaseAuthentication ?? false;
     const enableHttpEndpoint = props.enableHttpEndpoint ?? false;
     const dataApiRule = enableHttpEndpoint ? dataApiProblem(engineVersion) : undefined;
-    if (dataApiRule) fail("enableHttpEndpoint", enableHttpEndpoint, dataApiRule);
+    if (dataApiRule) fail("engineVersion", engineVersion, `${dataApiRule} (enableHttpEndpoint is true)`);
 
     const logStatement = props.queryLogging?.logStatement ?? "ddl";
     if (!LOG_STATEMENTS.includes(logStatement)) {
