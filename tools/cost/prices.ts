@@ -201,9 +201,11 @@ export const AP_NORTHEAST_1: PriceTable = {
       unit: "customer managed key-month",
       asOf: AS_OF,
       source: KMS,
-      status: "unverified",
+      status: "corroborated",
       evidence:
-        "Symmetric customer managed key; AWS managed keys (aws/sns, aws/rds...) carry no monthly fee.",
+        "Symmetric customer managed key; AWS managed keys (aws/sns, aws/rds...) carry no monthly fee. The page states " +
+        "$1/month for every KMS key with no regional table; a pricing breakdown citing it gives the same " +
+        "(https://cloudburn.io/blog/aws-kms-pricing, March 2026). Re-checked 2026-11-30.",
     },
     "kms.tenThousandRequests": {
       usd: 0.03,
