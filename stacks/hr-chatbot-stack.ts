@@ -58,7 +58,8 @@ export function functionCode(code: EnvConfig["compute"]["code"], baseDir: string
 export class HrChatbotStack extends TerraformStack {
   public readonly network: Network;
   public readonly security: SecurityGroups;
-  public readonly endpoints: InterfaceEndpoints;
+  /** The interface endpoints; undefined with `database.access` "data-api". */
+  public readonly endpoints: InterfaceEndpoints | undefined;
   public readonly databaseSecret: DatabaseSecret;
   public readonly appSecret: AppSecret;
   public readonly database: AuroraPostgresServerless;
@@ -102,15 +103,20 @@ export class HrChatbotStack extends TerraformStack {
       developerCidrs: env.security.developerCidrs,
     });
 
-    this.endpoints = new InterfaceEndpoints(this, "endpoints", {
-      name,
-      tags,
-      vpcId: this.network.vpcId,
-      region: env.region,
-      subnetIds: subnets(env.endpoints.subnetTier),
-      securityGroupIds: [this.security.endpointSecurityGroupId],
-      services: env.endpoints.services,
-    });
+    // database.access "data-api": no function runs in the VPC, so no interface endpoints
+    const inVpc = env.database.access === "vpc";
+    this.endpoints = inVpc
+      ? new InterfaceEndpoints(this, "endpoints", {
+          name,
+          tags,
+          vpcId: this.network.vpcId,
+          region: env.region,
+          subnetIds: subnets(env.endpoints.subnetTier),
+          securityGroupIds: [this.security.endpointSecurityGroupId],
+          services: env.endpoints.services,
+          placement: env.endpoints.placement,
+        })
+      : undefined;
 
     // Production is protected from destroy: a plan that deletes the cluster, its
     // instances or the key that encrypts them (and its snapshots) fails before
@@ -160,6 +166,7 @@ export class HrChatbotStack extends TerraformStack {
       skipFinalSnapshot: env.database.skipFinalSnapshot,
       storageKmsKeyArn: key?.arn,
       logRetentionDays: env.database.logRetentionDays,
+      enableHttpEndpoint: !inVpc,
       // the secrets key encrypts Performance Insights data only when Performance Insights is on
       performanceInsights: {
         enabled: env.database.performanceInsights,
@@ -167,10 +174,18 @@ export class HrChatbotStack extends TerraformStack {
       },
     });
 
-    const computeVpc = {
-      subnetIds: subnets(env.compute.subnetTier),
-      securityGroupIds: [this.security.appSecurityGroupId],
-    };
+    const computeVpc = inVpc
+      ? { subnetIds: subnets(env.compute.subnetTier), securityGroupIds: [this.security.appSecurityGroupId] }
+      : undefined;
+    // the backend's Data API calls sign in with the application's secret (its own role);
+    // the functions need no network path to the cluster
+    const dataApi = inVpc
+      ? undefined
+      : {
+          clusterArn: this.database.clusterArn,
+          secret: this.databaseSecret,
+          databaseName: this.database.databaseName,
+        };
     this.backend = new VpcFunction(this, "function", {
       name,
       tags,
@@ -180,6 +195,7 @@ export class HrChatbotStack extends TerraformStack {
       memoryMb: env.compute.memoryMb,
       timeoutSeconds: env.compute.timeoutSeconds,
       vpc: computeVpc,
+      dataApi,
       environment: {
         ENABLE_RAG: String(env.compute.enableRag),
         LLM_MODEL_ID: env.compute.llmModelId,
@@ -221,6 +237,8 @@ export class HrChatbotStack extends TerraformStack {
       // connects with the RDS-managed master credentials, creates the application role and
       // writes the two application secrets (the values never pass through Terraform)
       database: this.database,
+      // the Data API signs in with the master user secret; no network path to the cluster needed
+      dataApi: inVpc ? undefined : { clusterArn: this.database.clusterArn },
       databaseSecret: this.databaseSecret,
       appSecret: this.appSecret,
       // a replaced cluster is a new, empty database: run the migrations on it
@@ -229,14 +247,15 @@ export class HrChatbotStack extends TerraformStack {
       // through its endpoint
       dependsOn: [
         ...this.database.instances,
-        ...(this.endpoints.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
+        ...(this.endpoints?.endpoints.secretsmanager ? [this.endpoints.endpoints.secretsmanager] : []),
       ],
       logRetentionDays: env.compute.logRetentionDays,
       kmsKeyArn: key?.arn,
       reservedConcurrency: env.compute.supportFunctionReservedConcurrency,
     });
 
-    if (env.secretRotation.enabled) {
+    // (database.access "data-api" with rotation is refused at synth: the function needs the VPC)
+    if (env.secretRotation.enabled && computeVpc) {
       this.secretRotation = new SecretRotation(this, "secret-rotation", {
         name,
         tags,

@@ -719,3 +719,66 @@ describe("environment encryption with a customer key", () => {
     );
   });
 });
+
+describe("VpcFunction outside a VPC, with the RDS Data API", () => {
+  const CLUSTER_ARN = "arn:aws:rds:ap-northeast-1:123456789012:cluster:hr-chatbot-cluster";
+  let secret!: StubSecret;
+  const { fn, json } = build({ vpc: undefined }, (stack) => {
+    secret = new StubSecret(stack, "db", "hr-chatbot/database");
+    return { dataApi: { clusterArn: CLUSTER_ARN, secret, databaseName: "hr_chatbot" } };
+  });
+  const lambda = onlyResource(json, "aws_lambda_function");
+
+  it("has no vpc_config and no network interface policy", () => {
+    expect(lambda).not.toHaveProperty("vpc_config");
+    expect(policies(json)).not.toHaveProperty("vpc-network-interfaces");
+    expect(fn.inVpc).toBe(false);
+  });
+
+  it("allows the Data API actions on the cluster ARN only, and reads the secret through its grant", () => {
+    expect(policies(json)["rds-data-api"]).toEqual([
+      {
+        Sid: "DataApiOnCluster",
+        Effect: "Allow",
+        Action: [
+          "rds-data:ExecuteStatement",
+          "rds-data:BatchExecuteStatement",
+          "rds-data:BeginTransaction",
+          "rds-data:CommitTransaction",
+          "rds-data:RollbackTransaction",
+        ],
+        Resource: CLUSTER_ARN,
+      },
+    ]);
+    expect(secret.grantedTo).toEqual([fn.role]);
+    expect(fn.dataApiSecretGrant?.statements[0].Resource).toBe(secret.arn);
+  });
+
+  it("sets DB_CLUSTER_ARN, DB_SECRET_ARN and DB_NAME", () => {
+    expect((lambda.environment as { variables: Record<string, string> }).variables).toEqual({
+      DB_CLUSTER_ARN: CLUSTER_ARN,
+      DB_SECRET_ARN: "${aws_secretsmanager_secret.db.arn}",
+      DB_NAME: "hr_chatbot",
+    });
+  });
+
+  it("refuses a cluster ARN that is not one, and a variable set twice", () => {
+    const bad = (dataApi: Partial<NonNullable<VpcFunctionProps["dataApi"]>>, environment = {}) =>
+      create({
+        vpc: undefined,
+        environment,
+        dataApi: {
+          clusterArn: CLUSTER_ARN,
+          databaseName: "hr_chatbot",
+          secret: { arn: "arn:aws:secretsmanager:x", name: "n", grantRead: notGranted },
+          ...dataApi,
+        },
+      });
+    expect(bad({ clusterArn: "hr-chatbot-cluster" })).toThrow(
+      'dataApi.clusterArn "hr-chatbot-cluster" must be an Aurora cluster ARN (arn:aws:rds:<region>:<account>:cluster:<id>)',
+    );
+    expect(bad({}, { DB_NAME: "other" })).toThrow(
+      'dataApi "DB_NAME" sets this variable, which environment or secrets also sets',
+    );
+  });
+});

@@ -1,11 +1,12 @@
 /**
- * VpcFunction: one Lambda function inside a VPC, with its own execution role
- * and log group.
+ * VpcFunction: one Lambda function, inside a VPC unless `vpc` is left unset,
+ * with its own execution role and log group.
  *
  * The role holds only what this function needs: writing to its own log group,
- * managing its VPC network interfaces, reading the secrets it is given (each
- * secret grants itself through `grantRead`), invoking the Bedrock models it
- * names, and X-Ray when tracing is active. No managed *FullAccess policy.
+ * managing its VPC network interfaces (only in a VPC), reading the secrets it
+ * is given (each secret grants itself through `grantRead`), invoking the
+ * Bedrock models it names, the RDS Data API on one cluster (`dataApi`), and
+ * X-Ray when tracing is active. No managed *FullAccess policy.
  *
  * A secret reaches the function only through `secrets`, which sets the
  * environment variable to the secret's name AND grants read access in the same
@@ -129,6 +130,48 @@ export interface FunctionSecret {
   readonly secret: ReadableSecret;
 }
 
+/**
+ * A database the function reaches through the RDS Data API (HTTPS, no
+ * network path to the database needed).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.html
+ */
+export interface DataApiAccess {
+  /** ARN of the Aurora cluster, whose HTTP endpoint (Data API) is enabled. */
+  readonly clusterArn: string;
+  /**
+   * Secret with the `username` and `password` the Data API signs in with; the
+   * role gets `secretsmanager:GetSecretValue` on it (the Data API requires the
+   * caller to be allowed to read it).
+   */
+  readonly secret: ReadableSecret;
+  /** Database the statements run in. */
+  readonly databaseName: string;
+}
+
+/** Environment variables {@link VpcFunction} sets for {@link DataApiAccess}. */
+export const DATA_API_ENVIRONMENT = {
+  /** ARN of the cluster (`resourceArn` of every Data API call). */
+  clusterArn: "DB_CLUSTER_ARN",
+  /** ARN of the secret the Data API signs in with (`secretArn`). */
+  secretArn: "DB_SECRET_ARN",
+  /** Database name (`database`). */
+  databaseName: "DB_NAME",
+} as const;
+
+/**
+ * The Data API actions the role gets on the cluster: single and batch
+ * statements and the three transaction calls. `rds-data:*` would add nothing
+ * more today; listing them keeps a future action from being granted unseen.
+ * @see https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonrdsdataapi.html
+ */
+export const DATA_API_ACTIONS: readonly string[] = [
+  "rds-data:ExecuteStatement",
+  "rds-data:BatchExecuteStatement",
+  "rds-data:BeginTransaction",
+  "rds-data:CommitTransaction",
+  "rds-data:RollbackTransaction",
+];
+
 /** Properties of {@link VpcFunction}. */
 export interface VpcFunctionProps extends BaseProps {
   /**
@@ -175,13 +218,25 @@ export interface VpcFunctionProps extends BaseProps {
    * @default "x86_64"
    */
   readonly architecture?: "x86_64" | "arm64";
-  /** Subnets and security groups of the function's network interfaces. */
-  readonly vpc: {
+  /**
+   * Subnets and security groups of the function's network interfaces.
+   * @default none: the function runs outside any VPC and reaches AWS services
+   *   (Secrets Manager, Bedrock, the RDS Data API) at their public regional endpoints
+   */
+  readonly vpc?: {
     /** 1-16 subnet ids. */
     readonly subnetIds: string[];
     /** 1-5 security group ids. */
     readonly securityGroupIds: string[];
   };
+  /**
+   * Database access through the RDS Data API: sets `DB_CLUSTER_ARN`,
+   * `DB_SECRET_ARN` and `DB_NAME` (see {@link DATA_API_ENVIRONMENT}), allows
+   * the Data API actions on exactly the cluster's ARN and reads the secret
+   * the Data API signs in with (`grantRead`).
+   * @default none
+   */
+  readonly dataApi?: DataApiAccess;
   /**
    * Plain environment variables. Every value must be non-empty; names must
    * start with a letter and use letters, digits and `_`; names reserved by
@@ -403,7 +458,7 @@ function validateIdList(field: string, ids: string[], min: number, max: number, 
 }
 
 /**
- * A Lambda function in a VPC with its execution role and log group.
+ * A Lambda function (in a VPC when `vpc` is given) with its execution role and log group.
  *
  * @example
  * const fn = new VpcFunction(this, "backend", {
@@ -449,6 +504,12 @@ export class VpcFunction extends Construct {
   public readonly lambdaFunction: LambdaFunction;
   /** The log group resource. */
   public readonly logGroup: CloudwatchLogGroup;
+  /** The Data API policy (`rds-data:*` calls on the cluster); undefined without `dataApi`. */
+  public readonly dataApiPolicy?: IamRolePolicy;
+  /** Read grant on the Data API's secret; undefined without `dataApi`. */
+  public readonly dataApiSecretGrant?: Grant;
+  /** Whether the function runs in a VPC (`vpc` was given). */
+  public readonly inVpc: boolean;
 
   constructor(scope: Construct, id: string, props: VpcFunctionProps) {
     super(scope, id);
@@ -483,9 +544,29 @@ export class VpcFunction extends Construct {
     if (architecture !== "x86_64" && architecture !== "arm64") {
       fail("architecture", architecture, 'must be "x86_64" or "arm64"');
     }
-    if (!props.vpc) fail("vpc", props.vpc, "is required (subnetIds and securityGroupIds)");
-    validateIdList("vpc.subnetIds", props.vpc.subnetIds, 1, 16, "subnet");
-    validateIdList("vpc.securityGroupIds", props.vpc.securityGroupIds, 1, 5, "security group");
+    if (props.vpc !== undefined) {
+      if (props.vpc === null || typeof props.vpc !== "object")
+        fail("vpc", props.vpc, "must be { subnetIds, securityGroupIds } or left unset");
+      validateIdList("vpc.subnetIds", props.vpc.subnetIds, 1, 16, "subnet");
+      validateIdList("vpc.securityGroupIds", props.vpc.securityGroupIds, 1, 5, "security group");
+    }
+    const dataApi = props.dataApi;
+    if (dataApi !== undefined) {
+      for (const field of ["clusterArn", "databaseName"] as const) {
+        const v = dataApi[field];
+        if (typeof v !== "string" || (!Token.isUnresolved(v) && v.trim() === ""))
+          fail(`dataApi.${field}`, v, "must be a non-empty string");
+      }
+      if (
+        !Token.isUnresolved(dataApi.clusterArn) &&
+        !/^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:/.test(dataApi.clusterArn)
+      )
+        fail(
+          "dataApi.clusterArn",
+          dataApi.clusterArn,
+          "must be an Aurora cluster ARN (arn:aws:rds:<region>:<account>:cluster:<id>)",
+        );
+    }
     validateLogRetention("logRetentionDays", logRetentionDays);
     const runtimeRule =
       code.type === "image" ? undefined : lambdaRuntimeProblem(code.runtime ?? "nodejs22.x");
@@ -525,7 +606,26 @@ export class VpcFunction extends Construct {
       }
       secretEnv[s.envVar] = s.secret.name;
     });
-    const resolvedEnv: Record<string, string> = { ...environment, ...secretEnv };
+    const dataApiEnv: Record<string, string> = dataApi
+      ? {
+          [DATA_API_ENVIRONMENT.clusterArn]: dataApi.clusterArn,
+          [DATA_API_ENVIRONMENT.secretArn]: dataApi.secret.arn,
+          [DATA_API_ENVIRONMENT.databaseName]: dataApi.databaseName,
+        }
+      : {};
+    for (const key of Object.keys(dataApiEnv)) {
+      if (
+        Object.prototype.hasOwnProperty.call(environment, key) ||
+        Object.prototype.hasOwnProperty.call(secretEnv, key)
+      ) {
+        issues.push({
+          field: "dataApi",
+          value: key,
+          rule: "sets this variable, which environment or secrets also sets",
+        });
+      }
+    }
+    const resolvedEnv: Record<string, string> = { ...environment, ...secretEnv, ...dataApiEnv };
     const totalSize = literalSize(resolvedEnv);
     if (totalSize > ENVIRONMENT_MAX_BYTES && literalSize(environment) <= ENVIRONMENT_MAX_BYTES) {
       issues.push({
@@ -583,32 +683,34 @@ export class VpcFunction extends Construct {
       }),
     });
 
-    const vpcPolicy = new IamRolePolicy(this, "vpc-policy", {
-      name: "vpc-network-interfaces",
-      role: this.role.name,
-      policy: policyDocument({
-        // Resource "*" is required here: the ec2:Describe* actions support no
-        // resource-level permissions, and the network interfaces Lambda creates,
-        // assigns addresses to and deletes do not exist (have no ARN) before
-        // Lambda creates them. These are the actions of AWS's
-        // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
-        // limited to the function's region (its network interfaces are there).
-        Sid: "ManageVpcNetworkInterfaces",
-        Effect: "Allow",
-        Action: [
-          "ec2:CreateNetworkInterface",
-          "ec2:DescribeNetworkInterfaces",
-          "ec2:DeleteNetworkInterface",
-          "ec2:AssignPrivateIpAddresses",
-          "ec2:UnassignPrivateIpAddresses",
-          "ec2:DescribeSubnets",
-          "ec2:DescribeSecurityGroups",
-          "ec2:DescribeVpcs",
-        ],
-        Resource: "*",
-        Condition: { StringEquals: { "aws:RequestedRegion": region } },
-      }),
-    });
+    const vpcPolicy =
+      props.vpc &&
+      new IamRolePolicy(this, "vpc-policy", {
+        name: "vpc-network-interfaces",
+        role: this.role.name,
+        policy: policyDocument({
+          // Resource "*" is required here: the ec2:Describe* actions support no
+          // resource-level permissions, and the network interfaces Lambda creates,
+          // assigns addresses to and deletes do not exist (have no ARN) before
+          // Lambda creates them. These are the actions of AWS's
+          // AWSLambdaVPCAccessExecutionRole, as an inline policy of this role only,
+          // limited to the function's region (its network interfaces are there).
+          Sid: "ManageVpcNetworkInterfaces",
+          Effect: "Allow",
+          Action: [
+            "ec2:CreateNetworkInterface",
+            "ec2:DescribeNetworkInterfaces",
+            "ec2:DeleteNetworkInterface",
+            "ec2:AssignPrivateIpAddresses",
+            "ec2:UnassignPrivateIpAddresses",
+            "ec2:DescribeSubnets",
+            "ec2:DescribeSecurityGroups",
+            "ec2:DescribeVpcs",
+          ],
+          Resource: "*",
+          Condition: { StringEquals: { "aws:RequestedRegion": region } },
+        }),
+      });
 
     const kmsKeyArn = validateKmsKeyArn("kmsKeyArn", props.kmsKeyArn);
     if (kmsKeyArn !== undefined) {
@@ -676,6 +778,22 @@ export class VpcFunction extends Construct {
     this.secretGrants = secrets.map((s) => s.secret.grantRead(this.role));
     this.grantedSecretArns = secrets.map((s) => s.secret.arn);
 
+    // The Data API: its actions on exactly this cluster, and read access to the
+    // secret it signs in with (the Data API checks that the caller may read it).
+    if (dataApi) {
+      this.dataApiPolicy = new IamRolePolicy(this, "data-api-policy", {
+        name: "rds-data-api",
+        role: this.role.name,
+        policy: policyDocument({
+          Sid: "DataApiOnCluster",
+          Effect: "Allow",
+          Action: [...DATA_API_ACTIONS],
+          Resource: dataApi.clusterArn,
+        }),
+      });
+      this.dataApiSecretGrant = dataApi.secret.grantRead(this.role);
+    }
+
     // ---- function ----
     const codeConfig = this.codeConfig(code);
     const provisioned = props.provisionedConcurrency;
@@ -687,7 +805,7 @@ export class VpcFunction extends Construct {
       memorySize: memoryMb,
       timeout: timeoutSeconds,
       architectures: [architecture],
-      vpcConfig: {
+      vpcConfig: props.vpc && {
         subnetIds: props.vpc.subnetIds,
         securityGroupIds: props.vpc.securityGroupIds,
       },
@@ -700,7 +818,7 @@ export class VpcFunction extends Construct {
       tags: withName(tags, functionName),
       // The log group must exist first (else Lambda creates an unmanaged one), and
       // Lambda checks the role's network-interface permissions when it creates a VPC function.
-      dependsOn: [this.logGroup, logsPolicy, vpcPolicy],
+      dependsOn: [this.logGroup, logsPolicy, ...(vpcPolicy ? [vpcPolicy] : [])],
     });
 
     let invokeArn = this.lambdaFunction.invokeArn;
@@ -732,6 +850,7 @@ export class VpcFunction extends Construct {
     this.timeoutSeconds = timeoutSeconds;
     this.memoryMb = memoryMb;
     this.environment = resolvedEnv;
+    this.inVpc = props.vpc !== undefined;
   }
 
   private validateCode(code: FunctionCode): void {

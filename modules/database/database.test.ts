@@ -2,7 +2,7 @@ import { Fn, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { RoleRef } from "../core";
 import { arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { AuroraPostgresServerless, AuroraPostgresServerlessProps } from "./index";
+import { AuroraPostgresServerless, AuroraPostgresServerlessProps, dataApiProblem } from "./index";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -479,6 +479,38 @@ describe("AuroraPostgresServerless", () => {
   it("rejects a master user name Aurora would refuse", () => {
     expect(() => build({ masterUsername: "rds_master" })).toThrow(
       'masterUsername "rds_master" is reserved by RDS or PostgreSQL',
+    );
+  });
+});
+
+describe("the RDS Data API (HTTP endpoint)", () => {
+  it("is off by default and on with enableHttpEndpoint", () => {
+    const off = onlyResource(synthJson(build().stack), "aws_rds_cluster");
+    expect(off).not.toHaveProperty("enable_http_endpoint");
+    const { stack, db } = build({ enableHttpEndpoint: true });
+    expect(onlyResource(synthJson(stack), "aws_rds_cluster").enable_http_endpoint).toBe(true);
+    expect(db.httpEndpointEnabled).toBe(true);
+  });
+
+  it.each([
+    ["13.10", false],
+    ["13.11", true],
+    ["14.7", false],
+    ["14.8", true],
+    ["15.2", false],
+    ["15.3", true],
+    ["16.0", false],
+    ["16.1", true],
+    ["17.2", false],
+    ["17.4", true],
+    ["17.6", true],
+  ])("engine version %s supports it: %s", (version, ok) => {
+    expect(dataApiProblem(version) === undefined).toBe(ok);
+  });
+
+  it("refuses an engine version without it, naming the versions that have it", () => {
+    expect(() => build({ engineVersion: "16.0", enableHttpEndpoint: true })).toThrow(
+      'engineVersion "16.0" does not support the RDS Data API on Aurora PostgreSQL Serverless v2 (needs 13.11, 14.8, 15.3, 16.1, 17.4 or later) (enableHttpEndpoint is true)',
     );
   });
 });

@@ -223,6 +223,17 @@ export interface AuroraPostgresServerlessProps extends BaseProps {
    */
   readonly preferredBackupWindow?: string;
   /**
+   * Turn on the cluster's HTTP endpoint, the RDS Data API: SQL over HTTPS,
+   * signed with IAM, signing in to the database with a Secrets Manager secret,
+   * so a caller needs no network path to the cluster. Needs an engine version
+   * the Data API supports for Serverless v2 (see {@link dataApiProblem}); the
+   * instances are always `db.serverless`, which the Data API supports (it does
+   * not support T instance classes).
+   * @default false
+   * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.html
+   */
+  readonly enableHttpEndpoint?: boolean;
+  /**
    * Allow IAM database authentication.
    * @default false
    */
@@ -330,6 +341,8 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
   public readonly masterUserSecret: SecretReference;
   /** Writer endpoint, port and initial database, for clients of this cluster. */
   public readonly connection: DatabaseEndpoint;
+  /** Whether the Data API (HTTP endpoint) is on. */
+  public readonly httpEndpointEnabled: boolean;
 
   constructor(scope: Construct, id: string, props: AuroraPostgresServerlessProps) {
     super(scope, id);
@@ -442,6 +455,9 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
     const applyImmediately = props.applyImmediately ?? false;
     const preferredBackupWindow = validateBackupWindow("preferredBackupWindow", props.preferredBackupWindow);
     const iamDatabaseAuthentication = props.iamDatabaseAuthentication ?? false;
+    const enableHttpEndpoint = props.enableHttpEndpoint ?? false;
+    const dataApiRule = enableHttpEndpoint ? dataApiProblem(engineVersion) : undefined;
+    if (dataApiRule) fail("engineVersion", engineVersion, `${dataApiRule} (enableHttpEndpoint is true)`);
 
     const logStatement = props.queryLogging?.logStatement ?? "ddl";
     if (!LOG_STATEMENTS.includes(logStatement)) {
@@ -558,6 +574,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
         : `${name}-final-${Fn.formatdate("YYYYMMDDhhmmss", Fn.timestamp())}`,
       enabledCloudwatchLogsExports: [...logTypes],
       iamDatabaseAuthenticationEnabled: iamDatabaseAuthentication,
+      enableHttpEndpoint: enableHttpEndpoint || undefined,
       applyImmediately,
       allowMajorVersionUpgrade: allowMajorVersionUpgrade || undefined,
       serverlessv2ScalingConfiguration: {
@@ -635,6 +652,7 @@ export class AuroraPostgresServerless extends Construct implements ManagedMaster
     this.clusterParameterGroupName = parameterGroup.name;
     this.monitoringIntervalSeconds = monitoringInterval;
     this.monitoringRoleArn = monitoringRole?.arn;
+    this.httpEndpointEnabled = enableHttpEndpoint;
   }
 }
 
@@ -693,6 +711,29 @@ export function capacityRangeProblem(
       field: "maxCapacity",
       rule: `must be at most ${facts.highestMaxCapacityAcu} ACU on engine version ${engineVersion} (256 needs 13.13, 14.10, 15.5, 16.1 or later)`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * First minor version of each major the RDS Data API supports on Aurora
+ * PostgreSQL Serverless v2 and provisioned clusters; majors above 17: all.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html (checked 2026-11-30)
+ */
+export const DATA_API_MIN_MINOR: Readonly<Record<number, number>> = { 13: 11, 14: 8, 15: 3, 16: 1, 17: 4 };
+
+/**
+ * The problem with using the RDS Data API on an Aurora PostgreSQL engine
+ * version (Serverless v2), or `undefined`: it needs 13.11, 14.8, 15.3, 16.1,
+ * 17.4 or later.
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html
+ */
+export function dataApiProblem(engineVersion: string): string | undefined {
+  const v = parseEngineVersion(engineVersion);
+  if (!v) return undefined;
+  const min = DATA_API_MIN_MINOR[v.major];
+  if (v.major < 13 || (min !== undefined && v.minor < min)) {
+    return `does not support the RDS Data API on Aurora PostgreSQL Serverless v2 (needs 13.11, 14.8, 15.3, 16.1, 17.4 or later)`;
   }
   return undefined;
 }

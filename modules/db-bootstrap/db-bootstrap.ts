@@ -57,10 +57,30 @@ export interface DbBootstrapVpcConfig {
   readonly securityGroupIds: string[];
 }
 
+/** The cluster whose Data API (HTTP endpoint) the migrations go through. */
+export interface DbBootstrapDataApi {
+  /** ARN of the Aurora cluster; its HTTP endpoint must be on (`enable_http_endpoint`). */
+  readonly clusterArn: string;
+}
+
 /** Properties of {@link DbBootstrap}. */
 export interface DbBootstrapProps extends BaseProps {
-  /** Subnets and security groups of the function. */
-  readonly vpc: DbBootstrapVpcConfig;
+  /**
+   * Subnets and security groups of the function. Leave unset with `dataApi`:
+   * the function then runs outside any VPC.
+   * @default none (requires `dataApi`)
+   */
+  readonly vpc?: DbBootstrapVpcConfig;
+  /**
+   * Run the migrations through the RDS Data API instead of a PostgreSQL
+   * connection (the cluster's HTTP endpoint must be on). The Data API signs
+   * in with the master user secret RDS manages: the function gets
+   * `DB_CLUSTER_ARN`, `DB_SECRET_ARN` (that secret) and `DB_NAME`, the Data
+   * API actions on the cluster and read access to the secret, and applies the
+   * same statements as over a connection, the application role included.
+   * @default none (a PostgreSQL connection from inside `vpc`)
+   */
+  readonly dataApi?: DbBootstrapDataApi;
   /** Region of the stack, e.g. `ap-northeast-1` (limits the network interface permissions to it). */
   readonly region: string;
   /**
@@ -223,7 +243,14 @@ export class DbBootstrap extends Construct {
     const runtime = props.runtime ?? "nodejs22.x";
     const sslMode = props.sslMode ?? "verify-full";
     const dependsOn = props.dependsOn ?? [];
-    if (!props.vpc) fail("vpc", props.vpc, "is required");
+    if (!props.vpc && !props.dataApi)
+      fail("vpc", props.vpc, "is required unless dataApi is given (the function must reach the database)");
+    if (props.vpc && props.dataApi)
+      fail(
+        "dataApi",
+        "(set)",
+        "and vpc exclude each other: the function uses either the Data API or a connection from the VPC",
+      );
     if (!RUNTIMES.includes(runtime)) fail("runtime", runtime, `must be one of ${RUNTIMES.join(", ")}`);
     if (!SSL_MODES.includes(sslMode)) fail("sslMode", sslMode, `must be one of ${SSL_MODES.join(", ")}`);
     const databaseName = props.database.connection.database;
@@ -250,21 +277,34 @@ export class DbBootstrap extends Construct {
 
     const bundle = bundleHandler(migrationSet.migrations);
     const { connection } = props.database;
-    // The RDS certificate authorities travel in the bundle (no runtime CA file).
     const environment: Record<string, string> = {
-      DB_SSL_MODE: sslMode,
+      // the endpoint goes into the application's connection secret (over the Data API too)
       DB_HOST: connection.host,
       DB_PORT: Token.isUnresolved(connection.port)
         ? Token.asString(connection.port)
         : String(connection.port),
-      DB_NAME: connection.database,
       DB_SECRET_NAME: props.databaseSecret.name,
       APP_ROLE_NAME: appRoleName,
     };
+    if (!props.dataApi) {
+      // over the Data API the TLS settings of a PostgreSQL connection do not apply; the RDS
+      // certificate authorities travel in the bundle (no runtime CA file)
+      environment.DB_SSL_MODE = sslMode;
+      // the Data API path gets DB_NAME from its own settings
+      environment.DB_NAME = connection.database;
+    }
     if (props.appSecret) {
       environment.APP_SECRET_NAME = props.appSecret.name;
       environment.JWT_ALGORITHM = props.appSecret.algorithm;
     }
+    // the Data API signs in with the master user secret RDS manages, on this cluster's database
+    const dataApi = props.dataApi
+      ? {
+          clusterArn: props.dataApi.clusterArn,
+          secret: props.database.masterUserSecret,
+          databaseName: connection.database,
+        }
+      : undefined;
 
     // "Default": the function's resources keep this construct's addresses
     // (db-bootstrap_function_..., db-bootstrap_role_...).
@@ -273,8 +313,9 @@ export class DbBootstrap extends Construct {
       tags: props.tags,
       region,
       functionName,
-      description:
-        "Applies the database migrations (pgvector, schema), creates the application role and writes its secrets",
+      description: props.dataApi
+        ? "Applies the database migrations (pgvector, schema) through the RDS Data API, creates the application role and writes its secrets"
+        : "Applies the database migrations (pgvector, schema), creates the application role and writes its secrets",
       roleName: `${name}-db-bootstrap-role`,
       roleDescription: "Execution role of the database bootstrap function",
       code: { type: "asset", path: bundle.directory, handler: "index.handler", runtime },
@@ -282,9 +323,11 @@ export class DbBootstrap extends Construct {
       timeoutSeconds,
       architecture: "arm64",
       vpc: props.vpc,
+      dataApi,
       environment,
       // read access to the master user secret only; the application's secrets are written, below
-      secrets: [{ envVar: "MASTER_USER_SECRET_ID", secret: props.database.masterUserSecret }],
+      // (over the Data API, the read grant comes with dataApi and the secret is DB_SECRET_ARN)
+      secrets: dataApi ? [] : [{ envVar: "MASTER_USER_SECRET_ID", secret: props.database.masterUserSecret }],
       logRetentionDays,
       logFormat: "Text",
       // Lambda's default, written out: a run is traced only when its caller
@@ -297,7 +340,7 @@ export class DbBootstrap extends Construct {
     // (a new group of the same name could not be created while the old one exists).
     const formerLogGroup = TerraformStack.of(this).getLogicalId(new Construct(this, "logs").node);
     this.function.logGroup.moveFromId(`aws_cloudwatch_log_group.${formerLogGroup}`);
-    this.secretGrant = this.function.secretGrants[0];
+    this.secretGrant = this.function.dataApiSecretGrant ?? this.function.secretGrants[0];
     this.writeGrants = [props.databaseSecret, ...(props.appSecret ? [props.appSecret] : [])].map((secret) =>
       secret.grantWrite(this.function.role),
     );
@@ -312,7 +355,12 @@ export class DbBootstrap extends Construct {
         role: appRoleName,
         ...(props.clusterResourceId === undefined ? {} : { cluster: props.clusterResourceId }),
       },
-      dependsOn: [...dependsOn, this.secretGrant.policy, ...this.writeGrants.map((g) => g.policy)],
+      dependsOn: [
+        ...dependsOn,
+        this.secretGrant.policy,
+        ...this.writeGrants.map((g) => g.policy),
+        ...(this.function.dataApiPolicy ? [this.function.dataApiPolicy] : []),
+      ],
     });
 
     this.functionName = this.function.functionName;

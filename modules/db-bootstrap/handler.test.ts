@@ -19,6 +19,7 @@ import {
   type DbCredentials,
   type HandlerOptions,
   LOCK_KEY,
+  SCHEMA_MIGRATIONS_DDL,
   type SqlClient,
   createHandler,
   masterCredentials,
@@ -586,7 +587,7 @@ class FakeClient {
       },
       query: async (sql: string) => {
         this.queries.push(sql);
-        if (sql.includes("pg_try_advisory_lock")) return { rows: [{ locked: this.lockFree() }] };
+        if (sql.includes("pg_try_advisory_xact_lock")) return { rows: [{ locked: this.lockFree() }] };
         if (sql.startsWith("SELECT name, checksum FROM schema_migrations")) return { rows: [] };
         if (sql.includes("'[1,2,3]'::vector::text")) return { rows: [{ v: "[1,2,3]" }] };
         return { rows: [] };
@@ -596,7 +597,7 @@ class FakeClient {
 }
 
 describe("the migration lock", () => {
-  it("is taken before schema_migrations is touched and released at the end", async () => {
+  it("is taken at the start of every transaction, before schema_migrations is touched, and ends with it", async () => {
     const fake = new FakeClient();
     const handler = createHandler({
       getCredentials: async () => stubCredentials(),
@@ -606,10 +607,24 @@ describe("the migration lock", () => {
     });
     await handler({ action: "migrate" });
     const q = fake.queries;
-    expect(q[0]).toBe("SELECT pg_try_advisory_lock($1::bigint) AS locked");
-    expect(q[1]).toContain("CREATE TABLE IF NOT EXISTS schema_migrations");
-    expect(q).toEqual(expect.arrayContaining(["BEGIN", BASE[0].sql, BASE[1].sql, "COMMIT"]));
-    expect(q.at(-1)).toBe("SELECT pg_advisory_unlock($1::bigint)");
+    const lock = "SELECT pg_try_advisory_xact_lock($1::bigint) AS locked";
+    expect(q.slice(0, 3)).toEqual(["BEGIN", lock, SCHEMA_MIGRATIONS_DDL]);
+    // each migration: its own transaction, locked, re-checked under the lock, then recorded
+    for (const m of BASE) {
+      const at = q.indexOf(m.sql);
+      expect(q.slice(at - 3, at)).toEqual([
+        "BEGIN",
+        lock,
+        "SELECT checksum FROM schema_migrations WHERE name = $1",
+      ]);
+      expect(q.slice(at + 1, at + 3)).toEqual([
+        "INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)",
+        "COMMIT",
+      ]);
+    }
+    expect(q.filter((s) => s === "BEGIN")).toHaveLength(q.filter((s) => s === "COMMIT").length);
+    // no session-level lock: nothing outlives a transaction
+    expect(q.some((s) => /pg_(try_)?advisory_(un)?lock\(/.test(s))).toBe(false);
     expect(fake.ended).toBe(true);
     expect(LOCK_KEY).toMatch(/^\d+$/);
   });
@@ -625,7 +640,8 @@ describe("the migration lock", () => {
       log: () => undefined,
     });
     await waiting({ action: "migrate" });
-    expect(attempts).toBe(4);
+    // three refusals, then the first transaction and one per migration get the lock at once
+    expect(attempts).toBe(4 + BASE.length);
 
     const busy = new FakeClient(() => false);
     const giving = createHandler({
@@ -642,7 +658,9 @@ describe("the migration lock", () => {
       /^another run holds the migration lock \(advisory lock \d+\); gave up after \d+ s$/,
     );
     expect(busy.queries.some((s) => s.includes("schema_migrations"))).toBe(false);
-    expect(busy.queries).not.toContain("SELECT pg_advisory_unlock($1::bigint)");
+    expect(busy.queries.filter((s) => s === "BEGIN")).toHaveLength(
+      busy.queries.filter((s) => s === "ROLLBACK").length,
+    );
     expect(busy.ended).toBe(true);
   });
 });

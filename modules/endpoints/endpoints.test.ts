@@ -1,7 +1,7 @@
 import { TerraformOutput } from "cdktf";
 import { resourcesOf, synthJson, testStack, configErrorOf } from "../core/testing";
 import type { PolicyDocument } from "../core/iam";
-import { InterfaceEndpoints, InterfaceEndpointsProps } from "./endpoints";
+import { InterfaceEndpoints, InterfaceEndpointsProps, endpointPlacementProblem } from "./endpoints";
 
 const SUBNETS = ["subnet-0aaaaaaaaaaaaaaa1", "subnet-0ccccccccccccccc3"];
 const ENDPOINT_SG = "sg-0123456789abcdef0";
@@ -144,5 +144,33 @@ describe("InterfaceEndpoints: invalid input", () => {
       "policies.secretsmanager [] must be an IAM policy document object",
     );
     expect(() => build({ name: "Endpoints!" })).toThrow('name "Endpoints!" must be 2-40 lower-case');
+  });
+});
+
+describe("InterfaceEndpoints: placement", () => {
+  it("single-az keeps the first subnet only and bills one endpoint-AZ per service", () => {
+    const { endpoints, byName } = build({ placement: "single-az" });
+    expect(byName["hr-chatbot-secretsmanager"].subnet_ids).toEqual([SUBNETS[0]]);
+    expect(byName["hr-chatbot-bedrock-runtime"].subnet_ids).toEqual([SUBNETS[0]]);
+    expect(endpoints.billableEndpointAzs).toBe(2);
+    expect(endpoints.subnetIds).toEqual([SUBNETS[0]]);
+  });
+
+  it("all-azs (the default) uses every subnet", () => {
+    const { endpoints, byName } = build();
+    expect(endpoints.placement).toBe("all-azs");
+    expect(byName["hr-chatbot-secretsmanager"].subnet_ids).toEqual(SUBNETS);
+    expect(endpoints.billableEndpointAzs).toBe(4);
+  });
+
+  it("refuses an unknown placement; single-az is refused in production by its validator", () => {
+    expect(() => build({ placement: "one" as never })).toThrow(
+      'placement "one" must be one of all-azs, single-az',
+    );
+    expect(endpointPlacementProblem("single-az", true)).toMatch(
+      /^must be "all-azs" in a production environment/,
+    );
+    expect(endpointPlacementProblem("single-az", false)).toBeUndefined();
+    expect(endpointPlacementProblem("all-azs", true)).toBeUndefined();
   });
 });

@@ -14,6 +14,20 @@ import { didYouMean } from "../core/suggest";
 /** Services an application of this project needs: its secrets and the Bedrock runtime. */
 export const DEFAULT_ENDPOINT_SERVICES: readonly string[] = ["secretsmanager", "bedrock-runtime"];
 
+/**
+ * Where the endpoint network interfaces go:
+ * - `all-azs`: one per subnet given (one per availability zone), so a function
+ *   in any zone reaches the services even when another zone is down;
+ * - `single-az`: only in the first subnet, which bills one endpoint-AZ-hour
+ *   per service instead of one per zone. Traffic from the other zones crosses
+ *   zones, and an outage of that one zone cuts every function in the VPC off
+ *   from the services (Secrets Manager, Bedrock): development only.
+ */
+export type EndpointPlacement = "all-azs" | "single-az";
+
+/** Every {@link EndpointPlacement}. */
+export const ENDPOINT_PLACEMENTS: readonly EndpointPlacement[] = ["all-azs", "single-az"];
+
 /** Properties of {@link InterfaceEndpoints}. */
 export interface InterfaceEndpointsProps extends BaseProps {
   /** VPC of the endpoints (e.g. `network.vpcId`). Its DNS support and DNS hostnames must be on (`Network` always does). */
@@ -33,6 +47,12 @@ export interface InterfaceEndpointsProps extends BaseProps {
    * @default ["secretsmanager", "bedrock-runtime"]
    */
   readonly services?: ReadonlyArray<string>;
+  /**
+   * Where the endpoint network interfaces go (see {@link EndpointPlacement}):
+   * `single-az` keeps only the first of `subnetIds`.
+   * @default "all-azs"
+   */
+  readonly placement?: EndpointPlacement;
   /**
    * Endpoint policy per service (an IAM policy document object, written as
    * JSON; its strings may be Terraform references such as a secret ARN).
@@ -72,6 +92,10 @@ export class InterfaceEndpoints extends Construct {
    * (2 services in 2 availability zones = 4 endpoint-AZ-hours per hour).
    */
   public readonly billableEndpointAzs: number;
+  /** Subnets the endpoint network interfaces are in (the first one only with `single-az`). */
+  public readonly subnetIds: readonly string[];
+  /** Where the endpoint network interfaces go. */
+  public readonly placement: EndpointPlacement;
 
   constructor(scope: Construct, id: string, props: InterfaceEndpointsProps) {
     super(scope, id);
@@ -85,7 +109,12 @@ export class InterfaceEndpoints extends Construct {
     }
     const regionRule = regionProblem(props.region);
     if (regionRule) fail("region", props.region, regionRule);
-    const subnetIds = this.nonEmptyUnique("subnetIds", props.subnetIds, "subnet");
+    const placement = props.placement ?? "all-azs";
+    if (!ENDPOINT_PLACEMENTS.includes(placement)) {
+      fail("placement", placement, `must be one of ${ENDPOINT_PLACEMENTS.join(", ")}`);
+    }
+    const allSubnetIds = this.nonEmptyUnique("subnetIds", props.subnetIds, "subnet");
+    const subnetIds = placement === "single-az" ? allSubnetIds.slice(0, 1) : allSubnetIds;
     const securityGroupIds = this.nonEmptyUnique(
       "securityGroupIds",
       props.securityGroupIds,
@@ -149,6 +178,8 @@ export class InterfaceEndpoints extends Construct {
     this.endpoints = endpoints;
     this.serviceNames = serviceNames;
     this.billableEndpointAzs = services.length * subnetIds.length;
+    this.subnetIds = subnetIds;
+    this.placement = placement;
   }
 
   /** True when this construct created an endpoint for the service short name (e.g. `secretsmanager`). */
@@ -322,6 +353,21 @@ export function endpointServiceProblem(service: string): string | undefined {
   }
   if (!INTERFACE_ENDPOINT_SERVICES.includes(service)) {
     return `is not an AWS service with interface VPC endpoints${didYouMean(service, INTERFACE_ENDPOINT_SERVICES)}`;
+  }
+  return undefined;
+}
+
+/**
+ * The problem with an endpoint placement, or `undefined`: `single-az` is
+ * refused in production, where an outage of that one zone would cut every
+ * function in the VPC off from Secrets Manager and Bedrock.
+ */
+export function endpointPlacementProblem(
+  placement: EndpointPlacement,
+  production: boolean,
+): string | undefined {
+  if (placement === "single-az" && production) {
+    return 'must be "all-azs" in a production environment: with "single-az" an outage of that one availability zone cuts every function in the VPC off from Secrets Manager and Bedrock';
   }
   return undefined;
 }

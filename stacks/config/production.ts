@@ -5,6 +5,7 @@
  * environment whose name says production is production whatever its
  * `production` field says.
  */
+import { endpointPlacementProblem } from "../../modules/endpoints/endpoints";
 import type { Problem } from "./rules";
 import type { EnvConfig } from "./schema";
 
@@ -182,6 +183,12 @@ export const PRODUCTION_MINIMUMS: readonly Minimum[] = [
     holds: (e) => e.api.corsAllowOrigins.every((o) => o !== "*" && !o.startsWith("http://")),
     value: (e) => e.api.corsAllowOrigins,
     rule: `must list https origins, not "*" or http:// ${IN_PROD}`,
+  },
+  {
+    path: "endpoints.placement",
+    holds: (e) => !endpointPlacementProblem(e.endpoints.placement, true),
+    value: (e) => e.endpoints.placement,
+    rule: endpointPlacementProblem("single-az", true)!,
   },
   {
     path: "policy.failOn",

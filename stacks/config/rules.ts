@@ -10,13 +10,14 @@ import { cidrContains, cidrOverlaps, mustParseCidr, parseCidr, type Cidr } from 
 import { ConfigError } from "../../modules/core/core";
 import { planNetwork } from "../../modules/network/network";
 import {
+  DATA_API_ENVIRONMENT,
   LAMBDA_ENIS_PER_SUBNET,
   reservedConcurrencyProblem,
   validateEnvironment,
 } from "../../modules/compute/compute";
 import { availabilityZoneProblem } from "../../modules/core/regions";
 import { awsNameProblem } from "../../modules/core/aws-names";
-import { capacityRangeProblem } from "../../modules/database/database";
+import { capacityRangeProblem, dataApiProblem } from "../../modules/database/database";
 import type { EnvConfig } from "./schema";
 import { productionProblems } from "./production";
 
@@ -50,10 +51,16 @@ export const STACK_OWNED_ENV_VARS = [
   "ENABLE_RAG",
   "LLM_MODEL_ID",
   "EMBEDDING_MODEL_ID",
+  ...Object.values(DATA_API_ENVIRONMENT),
 ] as const;
 
-/** The AWS services the function calls, and so needs an interface endpoint for (F4). */
+/**
+ * The AWS services the function calls, and so needs an interface endpoint for
+ * (F4). None with `database.access` "data-api": no function runs in the VPC,
+ * so they reach every service at its public endpoint.
+ */
 export function servicesCalled(env: EnvConfig): string[] {
+  if (env.database.access === "data-api") return [];
   return [
     "secretsmanager",
     "bedrock-runtime", // the LLM (and, with RAG, the embedding model) is always called
@@ -157,9 +164,10 @@ export function checkRules(env: EnvConfig): RuleResult {
   }
   // --- every subnet holds the network interfaces placed in it (AWS keeps 5 addresses per subnet)
   for (const s of subnets) {
+    const inVpc = env.database.access === "vpc";
     const enis =
       (env.endpoints.subnetTier === s.tier ? env.endpoints.services.length : 0) +
-      (env.compute.subnetTier === s.tier ? LAMBDA_ENIS_PER_SUBNET : 0) +
+      (inVpc && env.compute.subnetTier === s.tier ? LAMBDA_ENIS_PER_SUBNET : 0) +
       (env.database.subnetTier === s.tier ? env.database.instanceCount : 0);
     const usable = 2 ** (32 - s.cidr.prefix) - 5;
     if (enis > usable) {
@@ -203,7 +211,8 @@ export function checkRules(env: EnvConfig): RuleResult {
   }
   const computeAzs = tierAzs(env.compute.subnetTier);
   const endpointAzs = tierAzs(env.endpoints.subnetTier);
-  for (const az of computeAzs) {
+  const endpointsEverywhere = env.database.access === "vpc" && env.endpoints.placement === "all-azs";
+  for (const az of endpointsEverywhere ? computeAzs : []) {
     if (!endpointAzs.has(az)) {
       warn(
         "endpoints.subnetTier",
@@ -229,6 +238,47 @@ export function checkRules(env: EnvConfig): RuleResult {
         "endpoints.services",
         env.endpoints.services,
         `must include "${service}": the function calls it and a Lambda in a VPC without NAT reaches AWS services only through interface endpoints`,
+      );
+    }
+  }
+  // --- database access through the RDS Data API: nothing of the stack runs in the VPC
+  if (env.database.access === "data-api") {
+    const dataApi = dataApiProblem(env.database.engineVersion);
+    if (dataApi)
+      err("database.engineVersion", env.database.engineVersion, `${dataApi} (database.access "data-api")`);
+    if (env.endpoints.services.length > 0) {
+      err(
+        "endpoints.services",
+        env.endpoints.services,
+        'must be empty with database.access "data-api": no function runs in the VPC, so interface endpoints would be billed for nothing (the functions reach Secrets Manager, Bedrock and the Data API at their public endpoints)',
+      );
+    }
+    if (env.endpoints.placement !== "all-azs") {
+      err(
+        "endpoints.placement",
+        env.endpoints.placement,
+        'has no effect with database.access "data-api" (there are no interface endpoints); remove it',
+      );
+    }
+    if (env.database.publiclyAccessible) {
+      err(
+        "database.publiclyAccessible",
+        true,
+        'must be false with database.access "data-api": developers reach the database through the Data API as well (aws rds-data execute-statement, the RDS query editor), signed with IAM, so no public address is needed',
+      );
+    }
+    if (env.security.developerCidrs.length > 0) {
+      err(
+        "security.developerCidrs",
+        env.security.developerCidrs,
+        'must be empty with database.access "data-api": the database port is not reachable from outside the VPC (database.publiclyAccessible is false); developers use the Data API',
+      );
+    }
+    if (env.secretRotation.enabled) {
+      err(
+        "secretRotation.enabled",
+        true,
+        'must be false with database.access "data-api": the rotation function changes the password over a PostgreSQL connection from inside the VPC, and this mode has no function in the VPC and no Secrets Manager endpoint there',
       );
     }
   }

@@ -19,6 +19,8 @@ import { TAG_LIMITS, tagKeyProblem, tagValueProblem } from "../../modules/core/a
 import { DEFAULT_ENGINE_VERSION, engineVersionProblem } from "../../modules/database/database";
 import { AURORA_POSTGRES_VERSIONS, ENGINE_VERSIONS_CHECKED } from "../../modules/database/engine-versions";
 import {
+  ENDPOINT_PLACEMENTS,
+  type EndpointPlacement,
   endpointServiceProblem,
   DEFAULT_ENDPOINT_SERVICES,
   INTERFACE_ENDPOINT_SERVICES,
@@ -306,6 +308,12 @@ export const environmentSchema = z
       skipFinalSnapshot: z.boolean().default(false),
       performanceInsights: z.boolean().default(false),
       logRetentionDays: retentionDays.default(30),
+      access: z
+        .enum(["vpc", "data-api"])
+        .default("vpc")
+        .describe(
+          'How the backend and db-bootstrap functions reach the database. "vpc": in the VPC, PostgreSQL on 5432, AWS services through the interface endpoints. "data-api": outside the VPC through the RDS Data API (HTTPS, IAM); no interface endpoints (endpoints.services must be empty).',
+        ),
     }),
     secrets: z
       .strictObject({
@@ -352,6 +360,12 @@ export const environmentSchema = z
         )
         .default([...DEFAULT_ENDPOINT_SERVICES])
         .describe("Services with an interface endpoint (short names such as secretsmanager)."),
+      placement: z
+        .enum(ENDPOINT_PLACEMENTS as [EndpointPlacement, ...EndpointPlacement[]])
+        .default("all-azs")
+        .describe(
+          '"all-azs": an endpoint network interface in every subnet of the tier. "single-az": only in the first (one endpoint-AZ-hour per service instead of one per zone; an outage of that zone cuts the functions off from Secrets Manager and Bedrock). Refused in production.',
+        ),
     }),
     compute: z.strictObject({
       functionName: z.string().optional().describe("@default <namePrefix>-backend"),

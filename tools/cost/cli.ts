@@ -115,6 +115,7 @@ export function costReport(argv: string[]): string {
   if (args.help) return HELP;
   const loaded = loadEnvironments(args.dir);
   const byName = new Map(loaded.environments.map((e) => [e.config.name, e.config]));
+  const dirOf = new Map(loaded.environments.map((e) => [e.config.name, e.dir]));
   const wanted = args.environments.length ? args.environments : [...byName.keys()];
   const problems: string[] = [];
   for (const name of wanted) {
@@ -130,11 +131,13 @@ export function costReport(argv: string[]): string {
   if (wanted.length === 0) problems.push(...loaded.errors);
   if (problems.length) throw new Error(problems.join("\n"));
 
-  const options = { assumptions: args.assumptions, prices: args.prices };
+  const common = { assumptions: args.assumptions, prices: args.prices };
   const sections: string[] = [];
   const estimates: ReturnType<typeof estimateMonthlyCost>[] = [];
   for (const name of wanted) {
     const env = byName.get(name)!;
+    // the estimate counts what the synthesized stack holds; relative code paths resolve as synth resolves them
+    const options = { ...common, baseDir: dirOf.get(name) };
     const estimate = estimateMonthlyCost(env, options);
     estimates.push(estimate);
     const parts = [formatEstimate(estimate)];

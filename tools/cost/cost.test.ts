@@ -1,8 +1,11 @@
 import { loadEnvironments } from "../../stacks/config/load";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { costReport, parseCostArgs } from "./cli";
+import { inventoryOf, synthesizeEnvironment } from "./inventory";
 import {
   DEFAULT_ASSUMPTIONS,
+  estimateStack,
+  idleAssumptions,
   HOURS_PER_MONTH,
   type CostEstimate,
   estimateMonthlyCost,
@@ -16,6 +19,7 @@ const loaded = loadEnvironments();
 const envs = new Map(loaded.environments.map((e) => [e.config.name, e.config]));
 const dev = envs.get("dev")!;
 const prod = envs.get("prod")!;
+const lowcost = envs.get("dev-lowcost")!;
 
 const line = (estimate: CostEstimate, item: string) => estimate.lines.find((l) => l.item === item);
 const cents = (estimate: CostEstimate, item: string) => line(estimate, item)?.cents;
@@ -30,10 +34,11 @@ function printedAmounts(table: string): number[] {
 }
 
 describe("the shipped environments load", () => {
-  it("has dev and prod", () => {
+  it("has dev, prod and dev-lowcost", () => {
     expect(loaded.errors).toEqual([]);
     expect(dev).toBeDefined();
     expect(prod).toBeDefined();
+    expect(lowcost).toBeDefined();
   });
 });
 
@@ -77,15 +82,19 @@ describe("endpoint-AZs follow the endpoint subnet tier", () => {
 });
 
 describe("totals", () => {
-  it.each([["dev"], ["prod"]])("%s: the lines add up to the total, as computed and as printed", (name) => {
-    const estimate = estimateMonthlyCost(envs.get(name)!);
-    expect(estimate.totalCents).toBe(estimate.lines.reduce((s, l) => s + l.cents, 0));
-    const amounts = printedAmounts(formatEstimate(estimate));
-    const total = amounts.pop()!;
-    expect(amounts).toHaveLength(estimate.lines.length);
-    expect(amounts.reduce((s, a) => s + a, 0)).toBe(total);
-    expect(total).toBe(estimate.totalCents);
-  });
+  it.each([["dev"], ["prod"], ["dev-lowcost"]])(
+    "%s: the lines add up to the total, as computed and as printed",
+    (name) => {
+      const estimate = estimateMonthlyCost(envs.get(name)!);
+      expect(estimate.totalCents).toBe(estimate.lines.reduce((s, l) => s + l.cents, 0));
+      const amounts = printedAmounts(formatEstimate(estimate));
+      expect(amounts.pop()).toBe(estimate.idleCents); // the idle line comes last
+      const total = amounts.pop()!;
+      expect(amounts).toHaveLength(estimate.lines.length);
+      expect(amounts.reduce((s, a) => s + a, 0)).toBe(total);
+      expect(total).toBe(estimate.totalCents);
+    },
+  );
 
   it("uses the Tokyo price table by default", () => {
     const estimate = estimateMonthlyCost(dev);
@@ -273,10 +282,119 @@ describe("command line", () => {
   });
 
   it("names the environments there are when asked for an unknown one", () => {
-    expect(() => costReport(["staging"])).toThrow("staging: no such environment (have: dev, prod)");
+    expect(() => costReport(["staging"])).toThrow(
+      "staging: no such environment (have: dev-lowcost, dev, prod)",
+    );
   });
 
   it("prints help", () => {
     expect(costReport(["--help"])).toContain("Usage: npm run cost");
+  });
+});
+
+describe("counted from the synthesized stack, not from the environment file", () => {
+  const synth = (env: EnvConfig) => synthesizeEnvironment(env);
+
+  it("reads every billable resource of dev, prod and dev-lowcost from their Terraform JSON", () => {
+    expect(inventoryOf(synth(dev))).toMatchObject({
+      region: "ap-northeast-1",
+      aurora: { instances: 1, minCapacity: 0.5, maxCapacity: 2, performanceInsightsInstances: 0 },
+      interfaceEndpoints: [
+        { service: "com.amazonaws.ap-northeast-1.bedrock-runtime", azs: 2 },
+        { service: "com.amazonaws.ap-northeast-1.secretsmanager", azs: 2 },
+      ],
+      natGateways: 0,
+      backendFunction: { memoryMb: 1024 },
+      alarms: 7,
+      dashboards: 1,
+      secrets: ["hr-chatbot/app-secrets", "hr-chatbot/database"],
+      kmsKeys: ["observability_topic-key"],
+    });
+    const p = inventoryOf(synth(prod));
+    expect(p.interfaceEndpoints.map((e) => e.azs)).toEqual([3, 3]);
+    expect(p.aurora).toMatchObject({ instances: 2, performanceInsightsInstances: 2 });
+    expect(p.kmsKeys).toEqual(["observability_topic-key", "secrets-key"]);
+    expect(p.logGroups.filter((g) => g.flowLogs).map((g) => g.name)).toEqual([
+      "/aws/vpc/flow-logs/hr-chatbot",
+    ]);
+    expect(inventoryOf(synth(lowcost))).toMatchObject({
+      aurora: { instances: 1, minCapacity: 0, maxCapacity: 2, secondsUntilAutoPause: 300 },
+      interfaceEndpoints: [],
+      natGateways: 0,
+      dashboards: 0,
+      alarms: 7,
+      kmsKeys: ["observability_topic-key"],
+    });
+  });
+
+  it("counts the endpoint subnets the stack really has: single-az bills one AZ per service", () => {
+    const single: EnvConfig = { ...dev, endpoints: { ...dev.endpoints, placement: "single-az" } };
+    const e = estimateMonthlyCost(single);
+    expect(e.endpointAzs).toBe(2);
+    expect(line(e, "Interface endpoints")?.quantity).toBe("2 services x 1 AZ = 2 endpoint-AZs x 730 h");
+    expect(cents(e, "Interface endpoints")).toBe(Math.round(2 * 730 * 0.014 * 100));
+  });
+
+  it("prices a stack it is given as JSON, including resources no environment field describes", () => {
+    const json = synth(dev) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const withNat = {
+      ...json,
+      resource: { ...json.resource, aws_nat_gateway: { a: {}, b: {} }, aws_cloudwatch_metric_alarm: {} },
+    };
+    const e = estimateStack(withNat, dev);
+    expect(cents(e, "NAT gateway")).toBe(
+      Math.round(2 * 730 * AP_NORTHEAST_1.prices["nat.gatewayHour"].usd * 100),
+    );
+    expect(line(e, "CloudWatch alarms")?.quantity).toBe("0 alarms");
+    const managed = {
+      ...json,
+      resource: {
+        ...json.resource,
+        aws_rds_cluster: Object.fromEntries(
+          Object.entries(json.resource.aws_rds_cluster).map(([k, v]) => [
+            k,
+            { ...v, manage_master_user_password: true },
+          ]),
+        ),
+      },
+    };
+    expect(line(estimateStack(managed, dev), "Secrets Manager secrets")?.quantity).toBe(
+      "3 secrets (app-secrets, database, RDS-managed master)",
+    );
+  });
+});
+
+describe("idle: no traffic, database paused", () => {
+  it("dev-lowcost (data-api, 0 ACU with auto-pause, no endpoints, no dashboard) idles at most $10 a month", () => {
+    const e = estimateMonthlyCost(lowcost);
+    // storage $1.20 + 7 alarms $0.70 + 2 secrets $0.80 + the alarm topic key $1.00
+    expect(e.idleCents).toBe(120 + 70 + 80 + 100);
+    expect(e.idleCents).toBeLessThanOrEqual(1000);
+    expect(line(e, "Interface endpoints")).toMatchObject({ quantity: "none", cents: 0 });
+    expect(line(e, "CloudWatch dashboard")).toBeUndefined();
+    expect(e.totalCents).toBe(2580);
+  });
+
+  it("keeps what cannot pause: dev's 0.5 ACU and its endpoints, prod's two instances", () => {
+    expect(estimateMonthlyCost(dev).idleCents).toBe(12058);
+    expect(estimateMonthlyCost(prod).idleCents).toBe(21502);
+    expect(estimateMonthlyCost(dev).totalCents).toBe(12514);
+    expect(estimateMonthlyCost(prod).totalCents).toBe(22055);
+  });
+
+  it("is the month with every usage assumption at zero except storage", () => {
+    const a = idleAssumptions(DEFAULT_ASSUMPTIONS);
+    expect(a).toMatchObject({
+      requestsPerMonth: 0,
+      activeHoursPerDay: 0,
+      ioMillionsPerMonth: 0,
+      logGbPerMonth: 0,
+    });
+    expect(a.storageGb).toBe(DEFAULT_ASSUMPTIONS.storageGb);
+  });
+
+  it("is printed under the total", () => {
+    const report = costReport(["dev-lowcost"]);
+    expect(report).toMatch(/\nTotal +\$25\.80\nIdle: no traffic, database paused if it can +\$3\.70\n/);
   });
 });

@@ -1,14 +1,16 @@
 /**
- * Monthly cost estimate of one environment: what its environment file
- * deploys (Aurora instances and capacity, interface endpoints per AZ, the
- * Lambda function's memory, secrets, keys, logs, alarms) times usage
- * assumptions times the region's unit prices (prices.ts).
+ * Monthly cost estimate of one environment: what its synthesized stack
+ * deploys (counted from the Terraform JSON by inventory.ts: Aurora instances
+ * and capacity, interface endpoints x their subnets, NAT gateways, the backend
+ * function's memory, secrets, keys, log groups, alarms, dashboards) times
+ * usage assumptions times the region's unit prices (prices.ts), plus the idle
+ * cost: the same stack with no traffic and the database paused.
  *
  * Every line is rounded to whole cents before it is added up, so a printed
  * table always adds up to its printed total.
  */
 import type { EnvConfig } from "../../stacks/config/schema";
-import { ALARMS_PER_RESOURCE } from "../../modules/observability/observability";
+import { type StackInventory, type StackJson, inventoryOf, synthesizeEnvironment } from "./inventory";
 import { PRICE_KEYS, type PriceKey, priceTableFor } from "./prices";
 
 /** Hours in an average month (8760 / 12), the unit AWS's own calculator uses. */
@@ -86,6 +88,12 @@ export interface CostEstimate {
   readonly lines: readonly CostLine[];
   /** Sum of the lines, in cents. */
   readonly totalCents: number;
+  /**
+   * The month with no traffic and the database paused (no requests, no I/O,
+   * no logs; capacity only where the cluster cannot pause): what the stack
+   * costs just by existing, in cents.
+   */
+  readonly idleCents: number;
   /** The assumptions used. */
   readonly assumptions: CostAssumptions;
   /** Hours per month each Aurora instance runs. */
@@ -104,22 +112,61 @@ export interface CostEstimate {
 
 /** Options of {@link estimateMonthlyCost}. */
 export interface EstimateOptions {
+  /**
+   * Folder relative code paths of the environment resolve against.
+   * @default the working directory
+   */
+  readonly baseDir?: string;
   /** Assumptions that differ from {@link DEFAULT_ASSUMPTIONS}. */
   readonly assumptions?: Partial<CostAssumptions>;
   /** Prices that replace the region's price table. */
   readonly prices?: Partial<Record<PriceKey, number>>;
 }
 
-/** The settings of the optional `observability` section the estimate reads. */
-interface ObservabilitySection {
-  readonly dashboard?: boolean;
-  readonly flowLogRetentionDays?: number;
+/** Estimate the monthly cost of one validated environment from its synthesized stack. */
+export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {}): CostEstimate {
+  return estimateStack(synthesizeEnvironment(env, options.baseDir), env, options);
 }
 
-/** Estimate the monthly cost of one validated environment. */
-export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {}): CostEstimate {
+/** Estimate the monthly cost of a synthesized stack (`cdk.tf.json`) of environment `env.name`. */
+export function estimateStack(
+  stack: StackJson,
+  env: Pick<EnvConfig, "name" | "project">,
+  options: EstimateOptions = {},
+): CostEstimate {
+  const inventory = inventoryOf(stack);
   const a = resolveAssumptions(options.assumptions);
-  const table = priceTableFor(env.region);
+  const month = priceInventory(inventory, a, options);
+  const idle = priceInventory(inventory, idleAssumptions(a), options);
+  return {
+    environment: env.name,
+    project: env.project,
+    ...month,
+    idleCents: idle.totalCents,
+  };
+}
+
+/** No traffic and the database paused: what is left is the price of existing. */
+export function idleAssumptions(a: CostAssumptions): CostAssumptions {
+  return {
+    ...a,
+    requestsPerMonth: 0,
+    activeHoursPerDay: 0,
+    ioMillionsPerMonth: 0,
+    logGbPerMonth: 0,
+    flowLogGbPerMonth: 0,
+    endpointGbPerMonth: 0,
+    secretCallsPerMonth: 0,
+    kmsRequestsPerMonth: 0,
+  };
+}
+
+function priceInventory(
+  inv: StackInventory,
+  a: CostAssumptions,
+  options: EstimateOptions,
+): Omit<CostEstimate, "environment" | "project" | "idleCents"> {
+  const table = priceTableFor(inv.region);
   const prices = Object.fromEntries(PRICE_KEYS.map((k) => [k, table.prices[k].usd])) as Record<
     PriceKey,
     number
@@ -141,66 +188,83 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
   const notes: string[] = [];
 
   // ---- Aurora ----
-  const db = env.database;
-  const pauses = db.minCapacity === 0;
-  const acu = a.avgAcu ?? Math.max(db.minCapacity, 0.5);
-  const pauseDelayHours = (db.secondsUntilAutoPause ?? DEFAULT_SECONDS_UNTIL_AUTO_PAUSE) / 3600;
-  const activeDays = a.activeDaysPerWeek * WEEKS_PER_MONTH;
-  const runningHours = pauses
-    ? Math.min(
-        HOURS_PER_MONTH,
-        activeDays * (a.activeHoursPerDay + (a.activeHoursPerDay > 0 ? pauseDelayHours : 0)),
-      )
-    : HOURS_PER_MONTH;
-  const acuHours = db.instanceCount * acu * runningHours;
-  add(
-    "Aurora Serverless v2 capacity",
-    `${db.instanceCount} instance${db.instanceCount === 1 ? "" : "s"} x ${num(acu)} ACU x ${num(runningHours, 1)} h` +
-      `${pauses ? " (auto-pause)" : ""} = ${num(acuHours, 1)} ACU-hours`,
-    unit("aurora.acuHour"),
-    acuHours * prices["aurora.acuHour"],
-  );
-  add(
-    "Aurora storage",
-    `${num(a.storageGb)} GB`,
-    unit("aurora.storageGbMonth"),
-    a.storageGb * prices["aurora.storageGbMonth"],
-  );
-  add(
-    "Aurora I/O",
-    `${num(a.ioMillionsPerMonth)} million requests`,
-    unit("aurora.ioMillion"),
-    a.ioMillionsPerMonth * prices["aurora.ioMillion"],
-  );
-  if (db.performanceInsights) {
-    add("Performance Insights", "7-day retention", "free", 0);
+  let runningHours = 0;
+  let acu = 0;
+  const db = inv.aurora;
+  if (db) {
+    const pauses = db.minCapacity === 0;
+    acu = a.avgAcu ?? Math.max(db.minCapacity, 0.5);
+    const pauseDelayHours = (db.secondsUntilAutoPause ?? DEFAULT_SECONDS_UNTIL_AUTO_PAUSE) / 3600;
+    const activeDays = a.activeDaysPerWeek * WEEKS_PER_MONTH;
+    runningHours = pauses
+      ? Math.min(
+          HOURS_PER_MONTH,
+          activeDays * (a.activeHoursPerDay + (a.activeHoursPerDay > 0 ? pauseDelayHours : 0)),
+        )
+      : HOURS_PER_MONTH;
+    const acuHours = db.instances * acu * runningHours;
+    add(
+      "Aurora Serverless v2 capacity",
+      `${db.instances} instance${db.instances === 1 ? "" : "s"} x ${num(acu)} ACU x ${num(runningHours, 1)} h` +
+        `${pauses ? " (auto-pause)" : ""} = ${num(acuHours, 1)} ACU-hours`,
+      unit("aurora.acuHour"),
+      acuHours * prices["aurora.acuHour"],
+    );
+    add(
+      "Aurora storage",
+      `${num(a.storageGb)} GB`,
+      unit("aurora.storageGbMonth"),
+      a.storageGb * prices["aurora.storageGbMonth"],
+    );
+    add(
+      "Aurora I/O",
+      `${num(a.ioMillionsPerMonth)} million requests`,
+      unit("aurora.ioMillion"),
+      a.ioMillionsPerMonth * prices["aurora.ioMillion"],
+    );
+    if (db.performanceInsightsInstances > 0) {
+      add("Performance Insights", "7-day retention", "free", 0);
+    }
+    notes.push(
+      "Aurora backups: the retention period is assumed within the free backup storage (up to the cluster's size).",
+    );
   }
-  notes.push(
-    `Aurora backups: ${db.backupRetentionDays}-day retention assumed within the free backup storage (up to the cluster's size).`,
-  );
 
   // ---- interface endpoints: billed per endpoint per AZ ----
-  const tierSubnets =
-    env.endpoints.subnetTier === "public" ? env.network.publicSubnets : env.network.isolatedSubnets;
-  const azs = new Set(tierSubnets.map((s) => s.az)).size;
-  const services = env.endpoints.services.length;
-  const endpointAzs = services * azs;
-  add(
-    "Interface endpoints",
-    `${services} services x ${azs} AZs = ${endpointAzs} endpoint-AZs x ${HOURS_PER_MONTH} h`,
-    unit("endpoint.azHour"),
-    endpointAzs * HOURS_PER_MONTH * prices["endpoint.azHour"],
-  );
-  add(
-    "Interface endpoint data",
-    `${num(a.endpointGbPerMonth)} GB`,
-    unit("endpoint.gb"),
-    a.endpointGbPerMonth * prices["endpoint.gb"],
-  );
-  add("NAT gateway", "none (endpoints instead)", "-", 0);
+  const services = inv.interfaceEndpoints.length;
+  const endpointAzs = inv.interfaceEndpoints.reduce((sum, e) => sum + e.azs, 0);
+  if (services > 0) {
+    const azCounts = new Set(inv.interfaceEndpoints.map((e) => e.azs));
+    const perService = azCounts.size === 1 ? [...azCounts][0] : undefined;
+    add(
+      "Interface endpoints",
+      `${perService !== undefined ? `${services} services x ${perService} AZ${perService === 1 ? "" : "s"} = ` : ""}` +
+        `${endpointAzs} endpoint-AZs x ${HOURS_PER_MONTH} h`,
+      unit("endpoint.azHour"),
+      endpointAzs * HOURS_PER_MONTH * prices["endpoint.azHour"],
+    );
+    add(
+      "Interface endpoint data",
+      `${num(a.endpointGbPerMonth)} GB`,
+      unit("endpoint.gb"),
+      a.endpointGbPerMonth * prices["endpoint.gb"],
+    );
+  } else {
+    add("Interface endpoints", "none", "-", 0);
+  }
+  if (inv.natGateways > 0) {
+    add(
+      "NAT gateway",
+      `${inv.natGateways} x ${HOURS_PER_MONTH} h (data processed not included)`,
+      unit("nat.gatewayHour"),
+      inv.natGateways * HOURS_PER_MONTH * prices["nat.gatewayHour"],
+    );
+  } else {
+    add("NAT gateway", services > 0 ? "none (endpoints instead)" : "none", "-", 0);
+  }
 
   // ---- Lambda + HTTP API ----
-  const memoryGb = env.compute.memoryMb / 1024;
+  const memoryGb = (inv.backendFunction?.memoryMb ?? 0) / 1024;
   const gbSeconds = a.requestsPerMonth * a.avgDurationSeconds * memoryGb;
   add(
     "Lambda compute",
@@ -214,7 +278,7 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
     unit("lambda.millionRequests"),
     (a.requestsPerMonth / 1e6) * prices["lambda.millionRequests"],
   );
-  const pc = env.compute.provisionedConcurrency;
+  const pc = inv.backendFunction?.provisionedConcurrency;
   if (pc !== undefined) {
     const pcGbSeconds = pc * memoryGb * HOURS_PER_MONTH * 3600;
     add(
@@ -232,16 +296,12 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
   );
 
   // ---- CloudWatch Logs ----
-  const obs = (env as EnvConfig & { observability?: ObservabilitySection }).observability ?? {};
-  const retention = Math.max(
-    env.compute.logRetentionDays,
-    env.api.logRetentionDays,
-    env.database.logRetentionDays,
-  );
+  const appGroups = inv.logGroups.filter((g) => !g.flowLogs);
+  const retention = Math.max(0, ...appGroups.map((g) => g.retentionDays));
   const storedGb = a.logGbPerMonth * (retention / (HOURS_PER_MONTH / 24));
   add(
     "CloudWatch Logs ingestion",
-    `${num(a.logGbPerMonth)} GB (Lambda, API, PostgreSQL)`,
+    `${num(a.logGbPerMonth)} GB (${appGroups.length} log groups: Lambda, API, PostgreSQL)`,
     unit("logs.ingestGb"),
     a.logGbPerMonth * prices["logs.ingestGb"],
   );
@@ -251,8 +311,9 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
     unit("logs.storageGbMonth"),
     storedGb * prices["logs.storageGbMonth"],
   );
-  if (env.network.flowLogs) {
-    const flowRetention = obs.flowLogRetentionDays ?? 30;
+  const flowGroup = inv.logGroups.find((g) => g.flowLogs);
+  if (flowGroup) {
+    const flowRetention = flowGroup.retentionDays;
     const flowStoredGb = a.flowLogGbPerMonth * (flowRetention / (HOURS_PER_MONTH / 24));
     add(
       "VPC flow logs",
@@ -262,21 +323,19 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
     );
   }
 
-  // ---- alarms and dashboard (modules/observability) ----
-  const alarmCount =
-    ALARMS_PER_RESOURCE.lambdaFunction + ALARMS_PER_RESOURCE.httpApi + ALARMS_PER_RESOURCE.database;
+  // ---- alarms and dashboards ----
   add(
     "CloudWatch alarms",
-    `${alarmCount} alarms`,
+    `${inv.alarms} alarms`,
     unit("cloudwatch.alarmMonth"),
-    alarmCount * prices["cloudwatch.alarmMonth"],
+    inv.alarms * prices["cloudwatch.alarmMonth"],
   );
-  if (obs.dashboard ?? true) {
+  if (inv.dashboards > 0) {
     add(
       "CloudWatch dashboard",
-      "1 dashboard",
+      `${inv.dashboards} dashboard${inv.dashboards === 1 ? "" : "s"}`,
       unit("cloudwatch.dashboardMonth"),
-      prices["cloudwatch.dashboardMonth"],
+      inv.dashboards * prices["cloudwatch.dashboardMonth"],
     );
     notes.push(
       "The dashboard is free when the account has 3 or fewer dashboards; the estimate charges for it.",
@@ -284,11 +343,16 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
   }
 
   // ---- Secrets Manager and KMS ----
+  const secretCount = inv.secrets.length + (db?.managedMasterSecret ? 1 : 0);
+  const secretKinds = [
+    ...inv.secrets.map((n) => n.replace(/^.*\//, "")),
+    ...(db?.managedMasterSecret ? ["RDS-managed master"] : []),
+  ];
   add(
     "Secrets Manager secrets",
-    "2 secrets (database, app)",
+    `${secretCount} secrets (${secretKinds.join(", ")})`,
     unit("secrets.secretMonth"),
-    2 * prices["secrets.secretMonth"],
+    secretCount * prices["secrets.secretMonth"],
   );
   add(
     "Secrets Manager API calls",
@@ -296,14 +360,16 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
     unit("secrets.tenThousandCalls"),
     (a.secretCallsPerMonth / 10_000) * prices["secrets.tenThousandCalls"],
   );
-  const keys = 1 + (env.secrets.customerManagedKey ? 1 : 0);
+  const keyLabel = (id: string) =>
+    id.startsWith("observability") ? "alarm topic" : id.startsWith("secrets") ? "secrets" : id;
+  const keys = inv.kmsKeys.length;
   add(
     "KMS customer managed keys",
-    env.secrets.customerManagedKey ? "2 keys (alarm topic, secrets)" : "1 key (alarm topic)",
+    `${keys} key${keys === 1 ? "" : "s"}${keys > 0 ? ` (${inv.kmsKeys.map(keyLabel).join(", ")})` : ""}`,
     unit("kms.keyMonth"),
     keys * prices["kms.keyMonth"],
   );
-  if (env.secrets.customerManagedKey) {
+  if (inv.kmsKeys.some((k) => keyLabel(k) === "secrets")) {
     add(
       "KMS requests",
       `${int(a.kmsRequestsPerMonth)} requests`,
@@ -317,9 +383,7 @@ export function estimateMonthlyCost(env: EnvConfig, options: EstimateOptions = {
   );
 
   return {
-    environment: env.name,
-    project: env.project,
-    region: env.region,
+    region: inv.region,
     lines,
     totalCents: lines.reduce((sum, l) => sum + l.cents, 0),
     assumptions: a,

@@ -28,10 +28,11 @@ export function formatEstimate(estimate: CostEstimate, title?: string): string {
     ["Item", "Quantity", "Unit price", "Monthly"],
     ...estimate.lines.map((l) => [l.item, l.quantity, l.unitPrice, dollars(l.cents)]),
     ["Total", "", "", dollars(estimate.totalCents)],
+    ["Idle: no traffic, database paused if it can", "", "", dollars(estimate.idleCents)],
   ];
   const table = alignTable(rows).split("\n");
   const rule = "-".repeat(Math.max(...table.map((l) => l.length)));
-  return [head, rule, table[0], rule, ...table.slice(1, -1), rule, table[table.length - 1]].join("\n");
+  return [head, rule, table[0], rule, ...table.slice(1, -2), rule, ...table.slice(-2)].join("\n");
 }
 
 /** The assumptions, one per line. */

@@ -23,6 +23,7 @@ export type PriceKey =
   | "aurora.ioMillion"
   | "endpoint.azHour"
   | "endpoint.gb"
+  | "nat.gatewayHour"
   | "lambda.gbSecond"
   | "lambda.millionRequests"
   | "lambda.provisionedGbSecond"
@@ -61,6 +62,7 @@ export interface PriceTable {
 const AS_OF = "2026-11-26";
 const AURORA = "https://aws.amazon.com/rds/aurora/pricing/";
 const PRIVATELINK = "https://aws.amazon.com/privatelink/pricing/";
+const VPC = "https://aws.amazon.com/vpc/pricing/";
 const LAMBDA = "https://aws.amazon.com/lambda/pricing/";
 const APIGW = "https://aws.amazon.com/api-gateway/pricing/";
 const CLOUDWATCH = "https://aws.amazon.com/cloudwatch/pricing/";
@@ -115,6 +117,15 @@ export const AP_NORTHEAST_1: PriceTable = {
       source: PRIVATELINK,
       status: "corroborated",
       evidence: "The page's interface endpoint table: first 1 PB per month in a region at $0.01 per GB.",
+    },
+    "nat.gatewayHour": {
+      usd: 0.062,
+      unit: "NAT gateway-hour",
+      asOf: "2026-11-30",
+      source: VPC,
+      status: "unverified",
+      evidence:
+        "NAT gateway per hour, Tokyo (us-east-1: $0.045); data processed is charged on top. No stack of this project has one today.",
     },
     "lambda.gbSecond": {
       usd: 0.0000166667,
@@ -190,9 +201,11 @@ export const AP_NORTHEAST_1: PriceTable = {
       unit: "customer managed key-month",
       asOf: AS_OF,
       source: KMS,
-      status: "unverified",
+      status: "corroborated",
       evidence:
-        "Symmetric customer managed key; AWS managed keys (aws/sns, aws/rds...) carry no monthly fee.",
+        "Symmetric customer managed key; AWS managed keys (aws/sns, aws/rds...) carry no monthly fee. The page states " +
+        "$1/month for every KMS key with no regional table; a pricing breakdown citing it gives the same " +
+        "(https://cloudburn.io/blog/aws-kms-pricing, March 2026). Re-checked 2026-11-30.",
     },
     "kms.tenThousandRequests": {
       usd: 0.03,

@@ -12,6 +12,12 @@
  * secret `APP_SECRET_NAME` (algorithm `JWT_ALGORITHM`), written with
  * the AWS SDK that the Lambda Node.js runtime provides (it is not bundled).
  * `DB_SSL_MODE` selects the TLS mode (`verify-full` unless set).
+ *
+ * With `DB_CLUSTER_ARN` set (and `DB_SECRET_ARN`, the master user secret, and
+ * `DB_NAME`), the function runs outside the VPC and sends the same statements
+ * through the RDS Data API (`@aws-sdk/client-rds-data`, also the runtime's;
+ * see ./data-api.ts); the Data API reads the master password itself, and the
+ * application's secret still names the endpoint from `DB_HOST` and `DB_PORT`.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -25,7 +31,15 @@ import {
   parseSslMode,
   retry,
   type DbCredentials,
+  type SqlClient,
 } from "./migrate";
+import {
+  type DataApiTarget,
+  type RdsDataSdk,
+  dataApiClient,
+  dataApiCredentials,
+  dataApiTargetFromEnv,
+} from "./data-api";
 
 /** The migration list of this bundle; a missing or malformed file fails the function's start. */
 function readMigrations(): readonly Migration[] {
@@ -105,11 +119,40 @@ function appCredentialsConfig(env: NodeJS.ProcessEnv): AppCredentialsConfig | un
   };
 }
 
-const config = appCredentialsConfig(process.env);
+/** The Data API client of the runtime's SDK for `target`. */
+function runtimeDataApiClient(target: DataApiTarget): SqlClient {
+  const sdk = loadModule("@aws-sdk/client-rds-data") as Omit<RdsDataSdk, "client"> & {
+    RDSDataClient: new (config: Record<string, never>) => RdsDataSdk["client"];
+  };
+  return dataApiClient(target, { ...sdk, client: new sdk.RDSDataClient({}) });
+}
 
-export const handler = createHandler({
-  getCredentials: readCredentials,
-  migrations: readMigrations(),
-  sslMode: parseSslMode(process.env.DB_SSL_MODE),
-  appCredentials: config ? { config, secretsManager: secretsManager() } : undefined,
-});
+/**
+ * The runner's target over the Data API, with the endpoint from `DB_HOST` and
+ * `DB_PORT` when set: the application's connection secret names the endpoint
+ * clients connect to, whichever way the migrations arrived.
+ */
+function dataApiRunCredentials(target: DataApiTarget, env: NodeJS.ProcessEnv): DbCredentials {
+  const base = dataApiCredentials(target);
+  const port = Number(env.DB_PORT);
+  if (!env.DB_HOST || !Number.isInteger(port)) return base;
+  return { ...base, host: env.DB_HOST, port };
+}
+
+const dataApi = dataApiTargetFromEnv(process.env);
+const config = appCredentialsConfig(process.env);
+const appCredentials = config ? { config, secretsManager: secretsManager() } : undefined;
+
+export const handler = dataApi
+  ? createHandler({
+      getCredentials: async () => dataApiRunCredentials(dataApi, process.env),
+      migrations: readMigrations(),
+      clientFactory: () => runtimeDataApiClient(dataApi),
+      appCredentials,
+    })
+  : createHandler({
+      getCredentials: readCredentials,
+      migrations: readMigrations(),
+      sslMode: parseSslMode(process.env.DB_SSL_MODE),
+      appCredentials,
+    });

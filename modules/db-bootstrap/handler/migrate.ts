@@ -1,11 +1,19 @@
 /**
  * The migration runner behind the database bootstrap function.
  *
- * One run: read the database credentials, connect with `pg` (TLS by default),
- * take an advisory lock so concurrent runs queue instead of racing, create
- * `schema_migrations` when missing, refuse to continue when an applied
- * migration was edited, renamed or removed, apply every pending migration in
- * its own transaction, then check that `'[1,2,3]'::vector` works.
+ * One run: read the database credentials, connect with `pg` (TLS by default)
+ * or the RDS Data API (./data-api.ts), create `schema_migrations` when
+ * missing, refuse to continue when an applied migration was edited, renamed or
+ * removed, apply every pending migration in its own transaction, then check
+ * that `'[1,2,3]'::vector` works.
+ *
+ * Concurrent runs queue instead of racing: every transaction first takes a
+ * transaction-level advisory lock (`pg_try_advisory_xact_lock`), and a
+ * migration's transaction checks again under that lock that no other run
+ * recorded it meanwhile. The lock ends with its transaction (COMMIT, ROLLBACK
+ * or a dropped connection), so a crashed run never leaves it held; a
+ * session-level lock would not work over the Data API, where consecutive calls
+ * outside a transaction may use different pooled connections.
  *
  * Error messages name the failing step or migration and carry the SQL error;
  * they never contain the password (it is redacted from every message as a
@@ -159,7 +167,7 @@ export class BootstrapError extends Error {
   }
 }
 
-/** Key of the session-level advisory lock that serialises runs (any fixed bigint). */
+/** Key of the transaction-level advisory lock that serialises runs (any fixed bigint). */
 export const LOCK_KEY = "4157031262";
 
 /** Table that records applied migrations. */
@@ -398,11 +406,17 @@ async function connect(credentials: DbCredentials, options: HandlerOptions): Pro
   }
 }
 
-async function acquireLock(client: SqlClient, deadline: number, pollMs: number): Promise<void> {
+/**
+ * BEGIN a transaction that holds the migration lock; while another run holds
+ * it, roll back, wait `pollMs` and try again until `deadline`.
+ */
+async function beginLocked(client: SqlClient, deadline: number, pollMs: number): Promise<void> {
   const started = Date.now();
   for (;;) {
-    const { rows } = await client.query("SELECT pg_try_advisory_lock($1::bigint) AS locked", [LOCK_KEY]);
+    await client.query("BEGIN");
+    const { rows } = await client.query("SELECT pg_try_advisory_xact_lock($1::bigint) AS locked", [LOCK_KEY]);
     if (rows[0]?.locked === true) return;
+    await client.query("ROLLBACK");
     if (Date.now() + pollMs > deadline) {
       const waited = Math.round((Date.now() - started) / 1000);
       throw new BootstrapError(
@@ -413,15 +427,23 @@ async function acquireLock(client: SqlClient, deadline: number, pollMs: number):
   }
 }
 
-async function applyMigration(client: SqlClient, migration: Migration): Promise<void> {
-  await client.query("BEGIN");
+/** Apply one migration in the open, locked transaction; false when another run recorded it meanwhile. */
+async function applyMigration(client: SqlClient, migration: Migration): Promise<boolean> {
   try {
+    const { rows } = await client.query("SELECT checksum FROM schema_migrations WHERE name = $1", [
+      migration.name,
+    ]);
+    if (rows.length > 0) {
+      await client.query("COMMIT");
+      return false;
+    }
     await client.query(migration.sql);
     await client.query("INSERT INTO schema_migrations (name, checksum) VALUES ($1, $2)", [
       migration.name,
       migration.checksum,
     ]);
     await client.query("COMMIT");
+    return true;
   } catch (err) {
     await client.query("ROLLBACK").catch(() => undefined);
     throw new BootstrapError(`migration ${migration.name} failed: ${describeError(err, migration.sql)}`);
@@ -452,13 +474,19 @@ async function migrate(
 ): Promise<BootstrapResult> {
   const log = options.log ?? console.log;
   const client = await connect(credentials, options);
-  let locked = false;
+  const pollMs = options.lockPollMs ?? 1000;
   try {
-    await acquireLock(client, lockDeadline, options.lockPollMs ?? 1000);
-    locked = true;
-    await client.query(SCHEMA_MIGRATIONS_DDL);
-    const { rows } = await client.query("SELECT name, checksum FROM schema_migrations ORDER BY name");
-    const recorded = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
+    await beginLocked(client, lockDeadline, pollMs);
+    let recorded: Map<string, string>;
+    try {
+      await client.query(SCHEMA_MIGRATIONS_DDL);
+      const { rows } = await client.query("SELECT name, checksum FROM schema_migrations ORDER BY name");
+      recorded = new Map(rows.map((r) => [String(r.name), String(r.checksum)]));
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    }
 
     // Everything is checked before anything is applied.
     const bundled = new Set(options.migrations.map((m) => m.name));
@@ -490,12 +518,16 @@ async function migrate(
 
     const applied: string[] = [];
     for (const m of pending) {
-      await applyMigration(client, m);
+      await beginLocked(client, lockDeadline, pollMs);
+      if (!(await applyMigration(client, m))) {
+        log(`db-bootstrap: ${m.name} was applied by another run meanwhile`);
+        continue;
+      }
       applied.push(m.name);
       log(`db-bootstrap: applied ${m.name}`);
     }
     await checkVector(client);
-    const skipped = options.migrations.filter((m) => recorded.has(m.name)).map((m) => m.name);
+    const skipped = options.migrations.filter((m) => !applied.includes(m.name)).map((m) => m.name);
     const result: BootstrapResult = { applied, skipped, vectorCheck: "ok", checksum };
     if (options.appCredentials === undefined) return result;
     const { config, secretsManager } = options.appCredentials;
@@ -510,8 +542,6 @@ async function migrate(
       );
     }
   } finally {
-    if (locked)
-      await client.query("SELECT pg_advisory_unlock($1::bigint)", [LOCK_KEY]).catch(() => undefined);
     await client.end().catch(() => undefined);
   }
 }
