@@ -55,9 +55,15 @@ describe('database.access "data-api" (stacks/environments/dev-lowcost.json)', ()
   const cluster = Object.keys(r.aws_rds_cluster)[0];
   const clusterArn = `\${aws_rds_cluster.${cluster}.arn}`;
   const secret = Object.entries(r.aws_secretsmanager_secret).find(
-    ([, s]) => s.name === "hr-chatbot-lowcost/database",
+    ([, s]) => s.name === "hr-chatbot-dev-lowcost/database",
   )![0];
-  const secretArn = `\${aws_secretsmanager_secret.${secret}.arn}`;
+  // the backend signs in with the application's secret, db-bootstrap with the master user secret RDS manages
+  const appSecretArn = `\${aws_secretsmanager_secret.${secret}.arn}`;
+  const masterSecretArn = `\${aws_rds_cluster.${cluster}.master_user_secret[0].secret_arn}`;
+  const signsInWith: Record<string, string> = {
+    function_679B3B5A: appSecretArn,
+    "db-bootstrap_function_61EF51B6": masterSecretArn,
+  };
   const functions = Object.entries(r.aws_lambda_function);
 
   it("is the file's mode", () => {
@@ -81,7 +87,7 @@ describe('database.access "data-api" (stacks/environments/dev-lowcost.json)', ()
     expect(r.aws_rds_cluster[cluster].enable_http_endpoint).toBe(true);
   });
 
-  it("gives both functions the Data API actions on exactly the cluster ARN, and read on exactly the secret", () => {
+  it("gives both functions the Data API actions on exactly the cluster ARN, and read on exactly their own secret", () => {
     for (const [id, fn] of functions) {
       const role = String(fn.role).replace(".arn}", ".name}");
       const own = policies(r).filter((p) => p.role === role);
@@ -108,16 +114,18 @@ describe('database.access "data-api" (stacks/environments/dev-lowcost.json)', ()
       const reads = own
         .flatMap((p) => p.doc.Statement)
         .filter((s) => s.Action.includes("secretsmanager:GetSecretValue"));
-      expect(reads.map((s) => s.Resource)).toContain(secretArn);
+      expect(reads.map((s) => s.Resource)).toContain(signsInWith[id]);
       for (const s of reads) expect(s.Resource).not.toBe("*");
+      // the backend never reads the master user secret
+      if (id === "function_679B3B5A") expect(reads.map((s) => s.Resource)).not.toContain(masterSecretArn);
     }
   });
 
-  it("hands both functions the cluster ARN, the secret ARN and the database name", () => {
-    for (const [, fn] of functions) {
+  it("hands both functions the cluster ARN, the ARN of the secret they sign in with and the database name", () => {
+    for (const [id, fn] of functions) {
       expect((fn.environment as { variables: Record<string, string> }).variables).toMatchObject({
         DB_CLUSTER_ARN: clusterArn,
-        DB_SECRET_ARN: secretArn,
+        DB_SECRET_ARN: signsInWith[id],
         DB_NAME: "hr_chatbot",
       });
     }
@@ -160,16 +168,16 @@ describe("combinations synth refuses", () => {
   const lowcost = () => read("dev-lowcost.json");
   const errors = (file: string, doc: Json) => validateEnvironment(file, doc).errors;
 
+  // Every version the catalog offers for Serverless v2 has the Data API, so an older one is refused
+  // by the catalog first, pointing at offered versions (which have it).
   it.each([
-    ["16.0", "16.1"],
-    ["17.2", "17.4"],
-    ["15.2", "15.3"],
-  ])("data-api on engine version %s (the Data API needs %s or later on that major)", (version) => {
-    expect(
-      errors("dev-lowcost.json", withValues(lowcost(), { "database.engineVersion": version })),
-    ).toContain(
-      `dev-lowcost.json: database.engineVersion "${version}" does not support the RDS Data API on Aurora PostgreSQL Serverless v2 (needs 13.11, 14.8, 15.3, 16.1, 17.4 or later) (database.access "data-api")`,
-    );
+    ["16.0", "16.1, 16.2"],
+    ["17.2", "17.4, 17.5"],
+    ["15.2", "15.4, 15.5"],
+  ])("data-api on engine version %s (refused, nearest offered: %s)", (version, nearest) => {
+    expect(errors("dev-lowcost.json", withValues(lowcost(), { "database.engineVersion": version }))).toEqual([
+      `dev-lowcost.json: database.engineVersion "${version}" is not an aurora-postgresql version RDS offers for Serverless v2 (table of 2026-11-30, modules/database/engine-versions.ts); nearest offered: ${nearest}`,
+    ]);
   });
 
   it("data-api with interface endpoints, a placement, a public database or developer addresses", () => {

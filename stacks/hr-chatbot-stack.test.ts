@@ -409,7 +409,10 @@ describe("production destroy protection", () => {
 
   it("prod: cluster, both instances and the secrets key carry prevent_destroy", () => {
     const json = build(undefined);
-    expect(only(json, "aws_rds_cluster").lifecycle).toEqual({ prevent_destroy: true });
+    expect(only(json, "aws_rds_cluster").lifecycle).toEqual({
+      ignore_changes: ["final_snapshot_identifier"],
+      prevent_destroy: true,
+    });
     const instances = all(json, "aws_rds_cluster_instance");
     expect(instances).toHaveLength(prodEnv().config.database.instanceCount);
     for (const i of instances) expect(i.lifecycle).toEqual({ prevent_destroy: true });
@@ -443,6 +446,8 @@ describe("production destroy protection", () => {
 
 describe.each(["dev", "prod"])("%s: who may read and write which secret", (name) => {
   const json = synth(name);
+  // dev keeps the guide's names; other environments are prefixed hr-chatbot-<env>
+  const prefix = name === "dev" ? "hr-chatbot" : `hr-chatbot-${name}`;
   const cluster = ref(json, "aws_rds_cluster", () => true);
   const masterArn = `\${${cluster}.master_user_secret[0].secret_arn}`;
   const secretArn = (n: string) => `\${${ref(json, "aws_secretsmanager_secret", (s) => s.name === n)}.arn}`;
@@ -463,22 +468,22 @@ describe.each(["dev", "prod"])("%s: who may read and write which secret", (name)
       .sort();
 
   it("the backend reads the two application secrets and never the master user secret", () => {
-    const read = resourcesWith("hr-chatbot-lambda-role", "secretsmanager:GetSecretValue");
-    expect(read).toEqual([secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort());
-    expect(statements("hr-chatbot-lambda-role").flatMap((s) => s.resources)).not.toContain(masterArn);
-    expect(resourcesWith("hr-chatbot-lambda-role", "secretsmanager:PutSecretValue")).toEqual([]);
+    const read = resourcesWith(`${prefix}-lambda-role`, "secretsmanager:GetSecretValue");
+    expect(read).toEqual([secretArn(`${prefix}/app-secrets`), secretArn(`${prefix}/database`)].sort());
+    expect(statements(`${prefix}-lambda-role`).flatMap((s) => s.resources)).not.toContain(masterArn);
+    expect(resourcesWith(`${prefix}-lambda-role`, "secretsmanager:PutSecretValue")).toEqual([]);
   });
 
   it("only the bootstrap function reads the master user secret, and writes only the two application secrets", () => {
-    expect(resourcesWith("hr-chatbot-db-bootstrap-role", "secretsmanager:GetSecretValue")).toEqual(
-      [masterArn, secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort(),
+    expect(resourcesWith(`${prefix}-db-bootstrap-role`, "secretsmanager:GetSecretValue")).toEqual(
+      [masterArn, secretArn(`${prefix}/app-secrets`), secretArn(`${prefix}/database`)].sort(),
     );
-    expect(resourcesWith("hr-chatbot-db-bootstrap-role", "secretsmanager:PutSecretValue")).toEqual(
-      [secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort(),
+    expect(resourcesWith(`${prefix}-db-bootstrap-role`, "secretsmanager:PutSecretValue")).toEqual(
+      [secretArn(`${prefix}/app-secrets`), secretArn(`${prefix}/database`)].sort(),
     );
     const readers = all(json, "aws_iam_role_policy").filter((p) =>
       JSON.stringify(policyDoc(p)).includes(masterArn),
     );
-    expect(readers.map((p) => p.role)).toEqual([roleOf("hr-chatbot-db-bootstrap-role")]);
+    expect(readers.map((p) => p.role)).toEqual([roleOf(`${prefix}-db-bootstrap-role`)]);
   });
 });

@@ -2,7 +2,12 @@ import { Fn, TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import type { RoleRef } from "../core";
 import { arnPartOf, onlyResource, resourcesOf, synthJson, testStack } from "../core/testing";
-import { AuroraPostgresServerless, AuroraPostgresServerlessProps, dataApiProblem } from "./index";
+import {
+  AURORA_POSTGRES_VERSIONS,
+  AuroraPostgresServerless,
+  AuroraPostgresServerlessProps,
+  dataApiProblem,
+} from "./index";
 
 const KEY_ARN = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
 
@@ -347,12 +352,15 @@ describe("AuroraPostgresServerless", () => {
 
   it("preventDestroy puts lifecycle.prevent_destroy on the cluster and every instance, and only then", () => {
     const json = synthJson(build({ instanceCount: 2, preventDestroy: true }).stack);
-    expect(onlyResource(json, "aws_rds_cluster").lifecycle).toEqual({ prevent_destroy: true });
+    expect(onlyResource(json, "aws_rds_cluster").lifecycle).toEqual({
+      ignore_changes: ["final_snapshot_identifier"],
+      prevent_destroy: true,
+    });
     const instances = Object.values(resourcesOf(json, "aws_rds_cluster_instance"));
     expect(instances).toHaveLength(2);
     for (const i of instances) expect(i.lifecycle).toEqual({ prevent_destroy: true });
     const open = synthJson(build({ instanceCount: 2 }).stack);
-    expect(onlyResource(open, "aws_rds_cluster").lifecycle).toBeUndefined();
+    expect(onlyResource(open, "aws_rds_cluster").lifecycle).not.toHaveProperty("prevent_destroy");
   });
 
   it("exposes typed outputs", () => {
@@ -508,9 +516,12 @@ describe("the RDS Data API (HTTP endpoint)", () => {
     expect(dataApiProblem(version) === undefined).toBe(ok);
   });
 
-  it("refuses an engine version without it, naming the versions that have it", () => {
+  it("has it on every version the engine catalog offers for Serverless v2", () => {
+    for (const version of Object.keys(AURORA_POSTGRES_VERSIONS)) {
+      expect({ version, problem: dataApiProblem(version) }).toEqual({ version, problem: undefined });
+    }
     expect(() => build({ engineVersion: "16.0", enableHttpEndpoint: true })).toThrow(
-      'engineVersion "16.0" does not support the RDS Data API on Aurora PostgreSQL Serverless v2 (needs 13.11, 14.8, 15.3, 16.1, 17.4 or later) (enableHttpEndpoint is true)',
+      'engineVersion "16.0" is not an aurora-postgresql version RDS offers for Serverless v2',
     );
   });
 });

@@ -205,6 +205,7 @@ describe("DbBootstrap", () => {
     expect(invocation.triggers).toEqual({
       migrations: expected.checksum,
       code: expect.stringMatching(/^[0-9a-f]{64}$/),
+      role: "hr_chatbot_app",
     });
     // the grant the secret returned, not a search of the construct tree
     expect(invocation.depends_on).toEqual([

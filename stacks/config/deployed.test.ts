@@ -70,9 +70,15 @@ describe("deployed record: replace-forcing changes", () => {
       /master_username from "postgres"/,
     ],
     [
-      "project",
+      // the name prefix of dev follows its project
+      "namePrefix",
       (d: Json) => (d.project = "hr-bot"),
       /cluster_identifier .* from "hr-chatbot-cluster" .* to "hr-bot-cluster"/,
+    ],
+    [
+      "namePrefix",
+      (d: Json) => (d.namePrefix = "hr-chatbot-blue"),
+      /cluster_identifier .* from "hr-chatbot-cluster" .* to "hr-chatbot-blue-cluster"/,
     ],
   ])("refuses a changed %s", (field, edit, rule) => {
     const r = load("dev", edit);

@@ -63,10 +63,11 @@ export const REPLACE_FORCING: ReadonlyArray<{
 }> = [
   {
     key: "clusterIdentifier",
-    field: "project",
+    // the name prefix follows project and name (or the file's namePrefix)
+    field: "namePrefix",
     attribute: "cluster_identifier (and db_subnet_group_name and the instances' identifiers)",
-    fieldValue: (e) => e.project,
-    recorded: (e) => `${e.project}-cluster`,
+    fieldValue: (e) => e.namePrefix,
+    recorded: (e) => `${e.namePrefix}-cluster`,
   },
   {
     key: "databaseName",

@@ -315,7 +315,7 @@ describe("counted from the synthesized stack, not from the environment file", ()
     expect(p.aurora).toMatchObject({ instances: 2, performanceInsightsInstances: 2 });
     expect(p.kmsKeys).toEqual(["observability_topic-key", "secrets-key"]);
     expect(p.logGroups.filter((g) => g.flowLogs).map((g) => g.name)).toEqual([
-      "/aws/vpc/flow-logs/hr-chatbot",
+      "/aws/vpc/flow-logs/hr-chatbot-prod",
     ]);
     expect(inventoryOf(synth(lowcost))).toMatchObject({
       aurora: { instances: 1, minCapacity: 0, maxCapacity: 2, secondsUntilAutoPause: 300 },
@@ -367,19 +367,20 @@ describe("counted from the synthesized stack, not from the environment file", ()
 describe("idle: no traffic, database paused", () => {
   it("dev-lowcost (data-api, 0 ACU with auto-pause, no endpoints, no dashboard) idles at most $10 a month", () => {
     const e = estimateMonthlyCost(lowcost);
-    // storage $1.20 + 7 alarms $0.70 + 2 secrets $0.80 + the alarm topic key $1.00
-    expect(e.idleCents).toBe(120 + 70 + 80 + 100);
+    // storage $1.20 + 7 alarms $0.70 + 3 secrets $1.20 (the two application secrets and the
+    // RDS-managed master user secret) + the alarm topic key $1.00
+    expect(e.idleCents).toBe(120 + 70 + 120 + 100);
     expect(e.idleCents).toBeLessThanOrEqual(1000);
     expect(line(e, "Interface endpoints")).toMatchObject({ quantity: "none", cents: 0 });
     expect(line(e, "CloudWatch dashboard")).toBeUndefined();
-    expect(e.totalCents).toBe(2580);
+    expect(e.totalCents).toBe(2620);
   });
 
   it("keeps what cannot pause: dev's 0.5 ACU and its endpoints, prod's two instances", () => {
-    expect(estimateMonthlyCost(dev).idleCents).toBe(12058);
-    expect(estimateMonthlyCost(prod).idleCents).toBe(21502);
-    expect(estimateMonthlyCost(dev).totalCents).toBe(12514);
-    expect(estimateMonthlyCost(prod).totalCents).toBe(22055);
+    expect(estimateMonthlyCost(dev).idleCents).toBe(12098);
+    expect(estimateMonthlyCost(prod).idleCents).toBe(21542);
+    expect(estimateMonthlyCost(dev).totalCents).toBe(12554);
+    expect(estimateMonthlyCost(prod).totalCents).toBe(22095);
   });
 
   it("is the month with every usage assumption at zero except storage", () => {
@@ -395,6 +396,6 @@ describe("idle: no traffic, database paused", () => {
 
   it("is printed under the total", () => {
     const report = costReport(["dev-lowcost"]);
-    expect(report).toMatch(/\nTotal +\$25\.80\nIdle: no traffic, database paused if it can +\$3\.70\n/);
+    expect(report).toMatch(/\nTotal +\$26\.20\nIdle: no traffic, database paused if it can +\$4\.10\n/);
   });
 });

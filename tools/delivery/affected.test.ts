@@ -25,10 +25,19 @@ describe("affected stacks of a pull request", () => {
   });
 
   it("every stack when the base has no synth output", () => {
-    expect(affectedStacks(join(root, "missing"), head)).toEqual(["dev", "prod", "state-bootstrap"]);
+    expect(affectedStacks(join(root, "missing"), head)).toEqual([
+      "dev",
+      "dev-lowcost",
+      "prod",
+      "state-bootstrap",
+    ]);
   });
 
   it("leaves out the stacks an administrator applies (--exclude state-bootstrap)", () => {
-    expect(affectedStacks(join(root, "missing"), head, ["state-bootstrap"])).toEqual(["dev", "prod"]);
+    expect(affectedStacks(join(root, "missing"), head, ["state-bootstrap"])).toEqual([
+      "dev",
+      "dev-lowcost",
+      "prod",
+    ]);
   });
 });

@@ -185,6 +185,6 @@ describe("cli", () => {
     );
     expect(code).toBe(0);
     expect(out.startsWith(commentMarker("prod"))).toBe(true);
-    expect(out).toContain("**Estimated monthly cost:** $220.55 (no estimate for the base branch).");
+    expect(out).toContain("**Estimated monthly cost:** $220.95 (no estimate for the base branch).");
   });
 });
