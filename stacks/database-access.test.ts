@@ -203,6 +203,12 @@ describe("combinations synth refuses", () => {
     );
   });
 
+  it("data-api with scheduled secret rotation (the rotation function needs the VPC)", () => {
+    expect(errors("dev-lowcost.json", withValues(lowcost(), { "secretRotation.enabled": true }))).toEqual([
+      'dev-lowcost.json: secretRotation.enabled true must be false with database.access "data-api": the rotation function changes the password over a PostgreSQL connection from inside the VPC, and this mode has no function in the VPC and no Secrets Manager endpoint there',
+    ]);
+  });
+
   it("single-az endpoints in production", () => {
     expect(
       errors("prod.json", withValues(read("prod.json"), { "endpoints.placement": "single-az" })),

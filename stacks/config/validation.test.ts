@@ -553,6 +553,16 @@ const TABLE: Record<string, Row> = {
     ],
   ),
   "account quota below the default": devRow("compute.accountConcurrency", 500, /must be at least 1000/),
+  // prod: the backend's 897 plus 2 for each of db-bootstrap and the rotation function is 901
+  "support functions' reservations counted once per function": row(
+    "prod",
+    "compute.supportFunctionReservedConcurrency",
+    /with compute\.reservedConcurrency reserves 901 concurrent executions, which must be at most 900/,
+    [
+      ["compute.reservedConcurrency", 897],
+      ["compute.supportFunctionReservedConcurrency", 2],
+    ],
+  ),
   "256 ACU on an engine that stops at 128": row(
     "dev",
     "database.maxCapacity",
