@@ -167,9 +167,11 @@ if (!available) {
       ]);
     });
 
-    it.each(["dev", "prod"])(
+    it.each(["dev", "prod", "dev-lowcost"])(
       "%s plan: the backend role's policies never reach the master user secret; the bootstrap role's do",
       (stack) => {
+        // dev keeps the guide's names; other environments are prefixed hr-chatbot-<env>
+        const prefix = stack === "dev" ? "hr-chatbot" : `hr-chatbot-${stack}`;
         const r = results.find((x) => x.stack === stack)!;
         const plan = JSON.parse(readFileSync(r.planJsonFile!, "utf8")) as PlanDoc;
         const synthesized = JSON.parse(
@@ -184,21 +186,21 @@ if (!available) {
               ([, v]) => v.name === name,
             )![0]
           }.arn}`;
-        const appSecrets = [secretArn("hr-chatbot/app-secrets"), secretArn("hr-chatbot/database")].sort();
+        const appSecrets = [secretArn(`${prefix}/app-secrets`), secretArn(`${prefix}/database`)].sort();
 
-        const backend = access.get("hr-chatbot-lambda-role")!;
+        const backend = access.get(`${prefix}-lambda-role`)!;
         expect(backend.read).toEqual(appSecrets);
         expect(backend.references).not.toContain(`aws_rds_cluster.${cluster}.master_user_secret`);
         expect(backend.write).toEqual([]);
 
-        const boot = access.get("hr-chatbot-db-bootstrap-role")!;
+        const boot = access.get(`${prefix}-db-bootstrap-role`)!;
         expect(boot.read).toEqual([master, ...appSecrets].sort());
         expect(boot.references).toContain(`aws_rds_cluster.${cluster}.master_user_secret`);
         expect(boot.write).toEqual(appSecrets);
 
         // no other role may read the master user secret
         const readers = [...access].filter(([, a]) => a.read.includes(master)).map(([role]) => role);
-        expect(readers).toEqual(["hr-chatbot-db-bootstrap-role"]);
+        expect(readers).toEqual([`${prefix}-db-bootstrap-role`]);
       },
     );
   });
