@@ -629,7 +629,7 @@ class Scenario {
               }),
             )
           : Promise.resolve();
-      if (lane.config.production) await this.productionLane(lane, synth.outdir, envDir);
+      if (lane.config.production) await this.productionLane(lane, envDir);
       else await this.standardLane(lane);
       await isolation;
       return { env, lane };
@@ -877,7 +877,7 @@ class Scenario {
   }
 
   /** c, d, p, q of a production environment. */
-  private async productionLane(lane: Lane, synthDir: string, envDir: string): Promise<void> {
+  private async productionLane(lane: Lane, envDir: string): Promise<void> {
     await this.replanStep(lane);
     // --- p: destroy is refused and deletes nothing
     let t = process.hrtime.bigint();
@@ -966,12 +966,17 @@ class Scenario {
         `[${lane.env}] EMULATOR WORKAROUND override ${address}: deletion_protection = false in the scratch copy ` +
           `(the synth with ${Object.keys(productionDestroyOverrideEnv()).join(", ")} kept it on)`,
       );
-    const apply = await this.tf(lane.dir, ["apply", "-auto-approve", "-input=false"]);
+    // only the cluster's settings change (deletion protection off): anything a refused destroy deleted
+    // before the cluster refused is not created again (its secrets would be in their recovery window)
+    const clusters = Object.keys(lane.synthDoc.resource?.aws_rds_cluster ?? {}).map(
+      (n) => `-target=aws_rds_cluster.${n}`,
+    );
+    const apply = await this.tf(lane.dir, ["apply", "-auto-approve", "-input=false", ...clusters]);
     if (apply.code !== 0) {
       this.report({
         env: lane.env,
         id: "q",
-        title: "apply the override",
+        title: "apply the override to the cluster",
         ok: false,
         seconds: seconds(t),
         summary: "apply failed",
@@ -981,7 +986,8 @@ class Scenario {
       return;
     }
     this.log(
-      `[${lane.env}] q. override applied in ${fmt(seconds(t))} (${synthDir ? "re-synthesized" : ""}): ${/Apply complete![^\n]*/.exec(apply.stdout)?.[0] ?? ""}`,
+      `[${lane.env}] q. override applied to ${clusters.map((c) => c.slice("-target=".length)).join(", ")} in ${fmt(seconds(t))}: ` +
+        `${/Apply complete![^\n]*/.exec(apply.stdout)?.[0] ?? ""}`,
     );
     await this.destroyStep(lane, "q", `destroy ${lane.env} with the override`);
   }
