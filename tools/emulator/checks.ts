@@ -20,6 +20,7 @@ import {
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import {
   DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
   GetSecretValueCommand,
   ListSecretsCommand,
   SecretsManagerClient,
@@ -55,6 +56,8 @@ import { DEFAULT_DATABASE_NAME } from "../../modules/database/database";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { secretNames } from "../../stacks/config/rules";
 import { FAKE_CREDENTIALS } from "./moto";
+import type { EmulatorCredentials } from "./accounts";
+import type { StackNames } from "./names";
 
 /** One compared fact. */
 export interface Check {
@@ -109,13 +112,19 @@ export interface AwsClients {
   /** The emulator endpoint and region, for the raw CloudWatch Logs calls. */
   readonly endpoint: string;
   readonly region: string;
+  /** The keys of the clients (they name the emulator account). */
+  readonly credentials: EmulatorCredentials;
   /** Close every client's connections. */
   destroy(): void;
 }
 
 /** Clients whose only endpoint is the emulator, with placeholder keys. */
-export function awsClients(endpoint: string, region: string): AwsClients {
-  const common = { endpoint, region, credentials: FAKE_CREDENTIALS, maxAttempts: 2 };
+export function awsClients(
+  endpoint: string,
+  region: string,
+  credentials: EmulatorCredentials = FAKE_CREDENTIALS,
+): AwsClients {
+  const common = { endpoint, region, credentials, maxAttempts: 2 };
   const clients = {
     ec2: new EC2Client(common),
     rds: new RDSClient(common),
@@ -129,6 +138,7 @@ export function awsClients(endpoint: string, region: string): AwsClients {
     ...clients,
     endpoint,
     region,
+    credentials,
     destroy: () => Object.values(clients).forEach((c) => c.destroy()),
   };
 }
@@ -146,7 +156,7 @@ export async function logsCall<T>(clients: AwsClients, target: string, body: unk
     headers: {
       "content-type": "application/x-amz-json-1.1",
       "x-amz-target": `Logs_20140328.${target}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${FAKE_CREDENTIALS.accessKeyId}/${date}/${clients.region}/logs/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${clients.credentials.accessKeyId}/${date}/${clients.region}/logs/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: JSON.stringify(body),
   });
@@ -249,8 +259,16 @@ export async function checkStateBucket(clients: AwsClients, bucket: string): Pro
   return c;
 }
 
-/** Everything the environment asks for exists with its settings. */
-export async function checkDeployment(clients: AwsClients, env: EnvConfig): Promise<Checks> {
+/**
+ * Everything the environment asks for exists with its settings. Resources are
+ * found by the physical names of the synthesized stack (`names`), so other
+ * environments in the same emulator account do not disturb the checks.
+ */
+export async function checkDeployment(
+  clients: AwsClients,
+  env: EnvConfig,
+  names: StackNames,
+): Promise<Checks> {
   const c = new Checks();
   const { ec2, rds, secrets, lambda, api, iam } = clients;
   const region = env.region;
@@ -259,21 +277,20 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     publicSubnets: env.network.publicSubnets,
     isolatedSubnets: env.network.isolatedSubnets,
   });
-  const names = secretNames(env);
+  const secretsOf = secretNames(env);
+  const vpcName = names.vpcTags.Name ?? env.project;
+  const vpcFilters = [
+    { Name: "cidr", Values: [plan.vpcCidr] },
+    { Name: "tag:Name", Values: [vpcName] },
+    ...(names.vpcTags.Environment ? [{ Name: "tag:Environment", Values: [names.vpcTags.Environment] }] : []),
+  ];
 
   // --- network
   let vpcId = "";
   const subnetIdsByTier: Record<"public" | "isolated", string[]> = { public: [], isolated: [] };
   await c.guard("vpc", async () => {
-    const vpcs = await ec2.send(
-      new DescribeVpcsCommand({
-        Filters: [
-          { Name: "cidr", Values: [plan.vpcCidr] },
-          { Name: "tag:Name", Values: [env.project] },
-        ],
-      }),
-    );
-    if (!c.eq("vpc: one VPC with the CIDR and Name tag", vpcs.Vpcs?.length, 1)) return;
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: vpcFilters }));
+    if (!c.eq("vpc: one VPC with the CIDR, Name and Environment tags", vpcs.Vpcs?.length, 1)) return;
     const vpc = vpcs.Vpcs![0];
     vpcId = vpc.VpcId!;
     c.eq("vpc cidr", vpc.CidrBlock, plan.vpcCidr);
@@ -315,8 +332,9 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     );
     const byName = new Map((groups.SecurityGroups ?? []).map((g) => [g.GroupName ?? "", g] as const));
     const find = (role: keyof typeof sgIds): SecurityGroup | undefined => {
-      const g = byName.get(`${env.project}-${role}-sg`);
-      c.that(`security group ${env.project}-${role}-sg exists`, !!g, g?.GroupId ?? "missing");
+      const name = names.securityGroups[role] ?? `${env.project}-${role}-sg`;
+      const g = byName.get(name);
+      c.that(`security group ${name} exists`, !!g, g?.GroupId ?? "missing");
       if (g) sgIds[role] = g.GroupId!;
       return g;
     };
@@ -389,7 +407,11 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
   // --- database
   let clusterEndpoint = "";
   await c.guard("database", async () => {
-    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+    const clusters = await rds.send(
+      new DescribeDBClustersCommand(
+        names.clusterIdentifier ? { DBClusterIdentifier: names.clusterIdentifier } : {},
+      ),
+    );
     if (!c.eq("database: one Aurora cluster", clusters.DBClusters?.length, 1)) return;
     const cl = clusters.DBClusters![0];
     clusterEndpoint = cl.Endpoint ?? "";
@@ -443,8 +465,8 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
   const secretArns: string[] = [];
   await c.guard("secrets", async () => {
     const expectKeys: Record<string, string[]> = {
-      [names.database]: ["database", "host", "password", "port", "username"],
-      [names.app]: ["algorithm", "secret_key"],
+      [secretsOf.database]: ["database", "host", "password", "port", "username"],
+      [secretsOf.app]: ["algorithm", "secret_key"],
     };
     for (const [name, keys] of Object.entries(expectKeys)) {
       const described = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
@@ -463,7 +485,7 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
         .filter(([, v]) => v === "" || v === null || v === undefined)
         .map(([k]) => k);
       c.eq(`secret ${name} has no empty value`, empty, []);
-      if (name === names.database) {
+      if (name === secretsOf.database) {
         c.eq(
           `secret ${name} connection details`,
           [parsed.host, parsed.port, parsed.database, parsed.username],
@@ -509,8 +531,8 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
           LLM_MODEL_ID: x.llmModelId,
           EMBEDDING_MODEL_ID: x.embeddingModelId,
           ...x.environment,
-          DB_SECRET_NAME: names.database,
-          APP_SECRET_NAME: names.app,
+          DB_SECRET_NAME: secretsOf.database,
+          APP_SECRET_NAME: secretsOf.app,
         }).sort(([a], [b]) => a.localeCompare(b)),
       ),
     );
@@ -536,18 +558,20 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
       secretArns.length,
     );
     const all = await lambda.send(new ListFunctionsCommand({}));
+    const mine = new Set(names.functions);
     c.eq(
       "functions",
-      sorted((all.Functions ?? []).map((f) => f.FunctionName)),
-      sorted([x.functionName, `${env.project}-db-bootstrap`]),
+      sorted((all.Functions ?? []).map((f) => f.FunctionName ?? "").filter((n) => mine.has(n))),
+      sorted([x.functionName, names.bootstrapFunction ?? `${env.project}-db-bootstrap`]),
     );
   });
 
   // --- HTTP API
   await c.guard("http api", async () => {
     const apis = await api.send(new GetApisCommand({}));
-    if (!c.eq("http api: one API", apis.Items?.length, 1)) return;
-    const a = apis.Items![0];
+    const items = (apis.Items ?? []).filter((x) => !names.apiName || x.Name === names.apiName);
+    if (!c.eq("http api: one API", items.length, 1)) return;
+    const a = items[0];
     c.eq("api protocol", a.ProtocolType, "HTTP");
     const routes = await api.send(new GetRoutesCommand({ ApiId: a.ApiId }));
     c.eq("api routes", sorted((routes.Items ?? []).map((r) => r.RouteKey)), ["$default", "GET /health"]);
@@ -585,10 +609,14 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
 
   // --- log groups: one per function, the API's access logs, the database's exports; each with its retention
   await c.guard("log groups", async () => {
-    const groups = await logGroups(clients);
+    const ownGroups = new Set(names.logGroups);
+    const groups = (await logGroups(clients)).filter((g) => ownGroups.has(g.logGroupName));
     const expected: ReadonlyArray<readonly [string, number | undefined]> = [
       [`/aws/lambda/${env.compute.functionName}`, env.compute.logRetentionDays],
-      [`/aws/lambda/${env.project}-db-bootstrap`, env.compute.logRetentionDays],
+      [
+        `/aws/lambda/${names.bootstrapFunction ?? `${env.project}-db-bootstrap`}`,
+        env.compute.logRetentionDays,
+      ],
       ["/aws/apigateway/", env.api.logRetentionDays],
       ["/aws/rds/cluster/", env.database.logRetentionDays],
     ];
@@ -605,31 +633,136 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
   return c;
 }
 
-/** Nothing of the environment is left; its secrets are scheduled for deletion after their recovery window. */
+/**
+ * Nothing of the environment is left (found by the physical names of its
+ * synthesized stack); its secrets are scheduled for deletion after their
+ * recovery window.
+ */
 export async function checkDestroyed(
   clients: AwsClients,
   env: EnvConfig,
-  opts: { readonly destroyedAt: Date; readonly stateBucket: string },
+  names: StackNames,
+  opts: { readonly destroyedAt: Date },
+): Promise<Checks> {
+  const c = new Checks();
+  const { ec2, rds, secrets, lambda, api, iam } = clients;
+  await c.guard("destroyed: network", async () => {
+    const filters = Object.entries(names.vpcTags)
+      .filter(([k]) => k === "Name" || k === "Environment")
+      .map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+    const tagged = await ec2.send(
+      new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: [env.network.vpcCidr] }, ...filters] }),
+    );
+    c.eq(
+      `no VPC ${env.network.vpcCidr} tagged ${filters.map((f) => f.Values[0]).join("/")}`,
+      tagged.Vpcs?.length ?? 0,
+      0,
+    );
+  });
+  await c.guard("destroyed: database", async () => {
+    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+    c.eq(
+      `no DB cluster ${names.clusterIdentifier}`,
+      (clusters.DBClusters ?? [])
+        .map((x) => x.DBClusterIdentifier)
+        .filter((id) => id === names.clusterIdentifier),
+      [],
+    );
+    const instances = await rds.send(new DescribeDBInstancesCommand({}));
+    const own = new Set(names.instanceIdentifiers);
+    c.eq(
+      "no DB instance of the stack",
+      (instances.DBInstances ?? []).map((x) => x.DBInstanceIdentifier ?? "").filter((id) => own.has(id)),
+      [],
+    );
+  });
+  await c.guard("destroyed: functions, API, roles, log groups", async () => {
+    const fns = new Set(names.functions);
+    c.eq(
+      "no function of the stack",
+      ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? [])
+        .map((f) => f.FunctionName ?? "")
+        .filter((n) => fns.has(n)),
+      [],
+    );
+    c.eq(
+      `no HTTP API ${names.apiName}`,
+      ((await api.send(new GetApisCommand({}))).Items ?? [])
+        .map((a) => a.Name)
+        .filter((n) => n === names.apiName),
+      [],
+    );
+    const roles = new Set(names.roles);
+    c.eq(
+      "no IAM role of the stack",
+      ((await iam.send(new ListRolesCommand({}))).Roles ?? [])
+        .map((r) => r.RoleName ?? "")
+        .filter((n) => roles.has(n)),
+      [],
+    );
+    const groups = new Set(names.logGroups);
+    c.eq(
+      "no log group of the stack",
+      (await logGroups(clients)).map((g) => g.logGroupName).filter((n) => groups.has(n)),
+      [],
+    );
+  });
+  await c.guard("destroyed: secrets", async () => {
+    const own = secretNames(env);
+    const window = env.secrets.recoveryWindowDays;
+    for (const name of [own.database, own.app]) {
+      let d: DescribeSecretCommandOutput | undefined;
+      try {
+        d = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
+      } catch (e) {
+        if ((e as { name?: string }).name !== "ResourceNotFoundException") throw e;
+      }
+      if (window === 0) {
+        c.that(`secret ${name} deleted at once (recovery window 0)`, !d, d ? "still exists" : "gone");
+        continue;
+      }
+      // moto reports DeletedDate as the end of the recovery window
+      const days = d?.DeletedDate ? (d.DeletedDate.getTime() - opts.destroyedAt.getTime()) / 86_400_000 : NaN;
+      c.that(
+        `secret ${name} scheduled for deletion after ${window} days`,
+        Math.abs(days - window) < 0.05,
+        d?.DeletedDate
+          ? `DeletedDate ${d.DeletedDate.toISOString()} (${days.toFixed(2)} days after destroy)`
+          : "no DeletedDate",
+      );
+    }
+    const mine = new Set([own.database, own.app]);
+    c.eq(
+      "no secret of the stack listed (scheduled ones are hidden)",
+      ((await secrets.send(new ListSecretsCommand({}))).SecretList ?? [])
+        .map((s) => s.Name ?? "")
+        .filter((n) => mine.has(n)),
+      [],
+    );
+  });
+  return c;
+}
+
+/**
+ * Nothing is left in the emulator account once every environment deployed
+ * into it is destroyed: no VPC but the default one, no security group but
+ * default ones, no endpoint that is not `deleted`, no DB cluster or instance,
+ * function, HTTP API, role of the project, log group or listed secret, and no
+ * bucket but the state bucket (when the account holds it).
+ */
+export async function checkAccountEmpty(
+  clients: AwsClients,
+  opts: { readonly project: string; readonly buckets: readonly string[] },
 ): Promise<Checks> {
   const c = new Checks();
   const { ec2, rds, secrets, lambda, api, iam, s3 } = clients;
-  await c.guard("destroyed: network", async () => {
+  await c.guard("account empty: network", async () => {
     const vpcs = await ec2.send(new DescribeVpcsCommand({}));
-    const left = (vpcs.Vpcs ?? []).filter((v) => !v.IsDefault);
     c.eq(
       "no VPC but the emulator's default",
-      left.map((v) => `${v.VpcId} ${v.CidrBlock}`),
+      (vpcs.Vpcs ?? []).filter((v) => !v.IsDefault).map((v) => `${v.VpcId} ${v.CidrBlock}`),
       [],
     );
-    const tagged = await ec2.send(
-      new DescribeVpcsCommand({
-        Filters: [
-          { Name: "cidr", Values: [env.network.vpcCidr] },
-          { Name: "tag:Name", Values: [env.project] },
-        ],
-      }),
-    );
-    c.eq(`no VPC ${env.network.vpcCidr} named ${env.project}`, tagged.Vpcs?.length ?? 0, 0);
     const sgs = await ec2.send(new DescribeSecurityGroupsCommand({}));
     c.eq(
       "no security group but default ones",
@@ -646,37 +779,36 @@ export async function checkDestroyed(
       [],
     );
   });
-  await c.guard("destroyed: database", async () => {
-    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+  await c.guard("account empty: database, functions, API, roles, logs, secrets, buckets", async () => {
     c.eq(
       "no DB cluster",
-      (clusters.DBClusters ?? []).map((x) => x.DBClusterIdentifier),
+      ((await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map(
+        (x) => x.DBClusterIdentifier,
+      ),
       [],
     );
-    const instances = await rds.send(new DescribeDBInstancesCommand({}));
     c.eq(
       "no DB instance",
-      (instances.DBInstances ?? []).map((x) => x.DBInstanceIdentifier),
+      ((await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map(
+        (x) => x.DBInstanceIdentifier,
+      ),
       [],
     );
-  });
-  await c.guard("destroyed: functions, API, roles, log groups", async () => {
-    const fns = await lambda.send(new ListFunctionsCommand({}));
     c.eq(
       "no function",
-      (fns.Functions ?? []).map((f) => f.FunctionName),
+      ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName),
       [],
     );
-    const apis = await api.send(new GetApisCommand({}));
     c.eq(
       "no HTTP API",
-      (apis.Items ?? []).map((a) => a.Name),
+      ((await api.send(new GetApisCommand({}))).Items ?? []).map((a) => a.Name),
       [],
     );
-    const roles = await iam.send(new ListRolesCommand({}));
     c.eq(
-      `no IAM role of ${env.project}`,
-      (roles.Roles ?? []).map((r) => r.RoleName).filter((n) => n?.startsWith(env.project)),
+      `no IAM role of ${opts.project}`,
+      ((await iam.send(new ListRolesCommand({}))).Roles ?? [])
+        .map((r) => r.RoleName)
+        .filter((n) => n?.startsWith(opts.project)),
       [],
     );
     c.eq(
@@ -684,39 +816,15 @@ export async function checkDestroyed(
       (await logGroups(clients)).map((g) => g.logGroupName),
       [],
     );
-  });
-  await c.guard("destroyed: secrets", async () => {
-    const names = secretNames(env);
-    const window = env.secrets.recoveryWindowDays;
-    for (const name of [names.database, names.app]) {
-      const d = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
-      if (window === 0) {
-        c.that(`secret ${name} deleted`, false, "still exists although the recovery window is 0");
-        continue;
-      }
-      // moto reports DeletedDate as the end of the recovery window
-      const days = d.DeletedDate ? (d.DeletedDate.getTime() - opts.destroyedAt.getTime()) / 86_400_000 : NaN;
-      c.that(
-        `secret ${name} scheduled for deletion after ${window} days`,
-        Math.abs(days - window) < 0.05,
-        d.DeletedDate
-          ? `DeletedDate ${d.DeletedDate.toISOString()} (${days.toFixed(2)} days after destroy)`
-          : "no DeletedDate",
-      );
-    }
-    const listed = await secrets.send(new ListSecretsCommand({}));
     c.eq(
       "no secret listed (scheduled ones are hidden)",
-      (listed.SecretList ?? []).map((s) => s.Name),
+      ((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).map((s) => s.Name),
       [],
     );
-  });
-  await c.guard("destroyed: buckets", async () => {
-    const buckets = await s3.send(new ListBucketsCommand({}));
     c.eq(
-      "only the state bucket is left",
-      (buckets.Buckets ?? []).map((b) => b.Name),
-      [opts.stateBucket],
+      opts.buckets.length ? "only the state bucket is left" : "no bucket",
+      ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name),
+      [...opts.buckets],
     );
   });
   return c;
