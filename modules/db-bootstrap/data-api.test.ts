@@ -38,12 +38,7 @@ import {
   splitStatements,
   toNamedParameters,
 } from "./handler/data-api";
-import {
-  type BootstrapResult,
-  type DbCredentials,
-  type SqlClient,
-  createHandler,
-} from "./handler/migrate";
+import { type BootstrapResult, type DbCredentials, type SqlClient, createHandler } from "./handler/migrate";
 import { pgClientFactory } from "../core/handler/pg-connect";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
 import { type PgliteServer, startPgliteServer } from "./test/pglite";
