@@ -1,10 +1,12 @@
 /**
  * End-to-end deploy against a local AWS emulator (moto on 127.0.0.1) with the
  * real aws provider and the real S3 backend: the state bootstrap stack, then
- * dev and prod concurrently, each in an emulator account of its own: apply
- * (migrations run by the real db-bootstrap package against PGlite), SDK
- * checks, a no-op replan; for dev state locking, destroy, the state versions,
- * a redeploy and a second destroy; for prod a refused destroy and the
+ * dev, prod and dev-lowcost (database access through the Data API)
+ * concurrently, each in an emulator account of its own: apply (migrations,
+ * the application role and its secrets by the real db-bootstrap package
+ * against PGlite), SDK checks, no secret value in the state, a no-op replan;
+ * for dev state locking, destroy, the state versions, a redeploy and a second
+ * destroy; for dev-lowcost a destroy; for prod a refused destroy and the
  * override; a copy of dev in dev's account (name isolation); empty accounts.
  *
  * moto comes from `bash tools/emulator/install-moto.sh`, which the terraform
@@ -46,7 +48,7 @@ if (!findMotoServer()) {
     throw new Error(`end-to-end emulator scenario cannot run: ${missing} (see README "Offline Terraform")`);
   });
 } else {
-  describe("end-to-end deploy of dev and prod (and a copy of dev) against the local AWS emulator", () => {
+  describe("end-to-end deploy of dev, prod, dev-lowcost (and a copy of dev) against the local AWS emulator", () => {
     const workDir = mkdtempSync(join(tmpdir(), "emulator-e2e-"));
     const lines: string[] = [];
     let moto: MotoServer | undefined;
@@ -89,9 +91,10 @@ if (!findMotoServer()) {
         result = await runScenarios({
           moto,
           workDir,
-          environments: ["dev", "prod"],
+          environments: ["dev", "prod", "dev-lowcost"],
+          shortLanes: ["dev-lowcost"],
           isolationCopyOf: "dev",
-          concurrency: 3,
+          concurrency: 5,
           log: (l) => lines.push(l),
         });
       } finally {
@@ -110,7 +113,9 @@ if (!findMotoServer()) {
     it("runs the pinned moto on 127.0.0.1 only; each environment in an account of its own", () => {
       expect(motoVersion(findMotoServer()!)).toBe(MOTO_VERSION);
       expect(result.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(result.accounts.dev).not.toBe(result.accounts.prod);
+      expect(new Set([result.accounts.dev, result.accounts.prod, result.accounts["dev-lowcost"]]).size).toBe(
+        3,
+      );
       expect(result.accounts["dev-copy"]).toBe(result.accounts.dev);
     });
 
@@ -136,7 +141,14 @@ if (!findMotoServer()) {
       );
     });
 
-    describe.each(["dev", "prod"])("%s", (env) => {
+    /** The name prefix of each environment's secrets (dev keeps the project's own). */
+    const prefix: Record<string, string> = {
+      dev: "hr-chatbot",
+      prod: "hr-chatbot-prod",
+      "dev-lowcost": "hr-chatbot-dev-lowcost",
+    };
+
+    describe.each(["dev", "prod", "dev-lowcost"])("%s", (env) => {
       it("b. applies with the S3 backend in the state bucket", () => {
         passed(env, "b");
         expect(result.counts.lanes[env].applied).toBeGreaterThan(40);
@@ -151,8 +163,9 @@ if (!findMotoServer()) {
           "endpoint group ingress",
           "database group ingress",
           "cluster serverless v2 scaling",
-          "secret hr-chatbot/database keys",
-          "secret hr-chatbot/app-secrets algorithm",
+          "cluster master user secret managed by RDS",
+          `secret ${prefix[env]}/database keys`,
+          `secret ${prefix[env]}/app-secrets algorithm`,
           "function environment",
           "api routes",
           "vpc endpoint services",
@@ -161,15 +174,52 @@ if (!findMotoServer()) {
         }
       });
 
-      it("c. the migration invocation ran the real db-bootstrap package against PGlite", () => {
+      it("c. the bootstrap invocation ran the real db-bootstrap package against PGlite and wrote the secrets", () => {
         checkPassed(env, "c", "migrations ran (the db-bootstrap package, locally, against PGlite)");
-        checkPassed(env, "c", "secret hr-chatbot/database keys");
+        checkPassed(env, "c", `secret ${prefix[env]}/database keys`);
+        checkPassed(env, "c", `secret ${prefix[env]}/database connection details (the application role)`);
+        checkPassed(env, "c", `secret ${prefix[env]}/database username is not the master user`);
+        checkPassed(env, "c", `secret ${prefix[env]}/app-secrets keys`);
+        checkPassed(env, "c", `secret ${prefix[env]}/app-secrets secret_key`);
+      });
+
+      it("c. the state file holds none of the secret values read back from Secrets Manager", () => {
+        checkPassed(
+          env,
+          "c",
+          "the state file holds no secret value (master password, application password, signing key)",
+        );
       });
 
       it("d. a second plan reports no changes", () => {
         expect(step(env, "d").summary).toMatch(/exit 0, 0 changes/);
         passed(env, "d");
       });
+    });
+
+    it("prod c. rotates the database secret on its schedule with the rotation function", () => {
+      checkPassed("prod", "c", "secret hr-chatbot-prod/database rotation (enabled, function, days)");
+      expect(
+        step("prod", "c").checks.find((x) => x.name.endsWith("rotation (enabled, function, days)"))?.detail,
+      ).toMatch(/^\[true,"hr-chatbot-prod-secret-rotation",30\]$/);
+      checkPassed("dev", "c", "secret hr-chatbot/database rotation (enabled, function, days)");
+    });
+
+    it("dev-lowcost c. data-api: no interface endpoint, the functions outside the VPC", () => {
+      checkPassed(
+        "dev-lowcost",
+        "c",
+        "data-api: the cluster's Data API is enabled (enable_http_endpoint in the stack)",
+      );
+      checkPassed("dev-lowcost", "c", "data-api: no aws_vpc_endpoint planned or applied");
+      checkPassed("dev-lowcost", "c", "data-api: no function has vpc_config");
+      checkPassed("dev-lowcost", "c", "function subnets");
+      checkPassed("dev-lowcost", "c", "vpc endpoint services");
+    });
+
+    it("dev-lowcost f. destroy leaves nothing of dev-lowcost behind", () => {
+      passed("dev-lowcost", "f");
+      expect(result.counts.lanes["dev-lowcost"].destroyed).toBe(result.counts.lanes["dev-lowcost"].applied);
     });
 
     it("dev e. a plan fails while another process holds the state lock, and the state is unchanged", () => {
@@ -182,8 +232,10 @@ if (!findMotoServer()) {
       );
     });
 
-    it("dev f. destroy leaves nothing of dev behind; secrets wait out their recovery window", () => {
+    it("dev f. destroy leaves nothing of dev behind; its secrets are deleted at once (recovery window 0)", () => {
       passed("dev", "f");
+      checkPassed("dev", "f", "secret hr-chatbot/database deleted at once (recovery window 0)");
+      checkPassed("dev", "f", "secret hr-chatbot/app-secrets deleted at once (recovery window 0)");
       expect(result.counts.lanes.dev.destroyed).toBe(result.counts.lanes.dev.applied);
     });
 
@@ -192,10 +244,9 @@ if (!findMotoServer()) {
       expect(result.counts.lanes.dev.stateVersions).toBeGreaterThanOrEqual(3);
     });
 
-    // Fails while destroyed secrets keep their names for their recovery window (dev: 7 days): the emulator
-    // refuses CreateSecret for them, as AWS does. Passes once non-production secrets are deleted at once.
-    it.failing("dev h. applies again into the same state key after destroy", () => {
+    it("dev h. applies again into the same state key after destroy", () => {
       passed("dev", "h");
+      expect(result.counts.lanes.dev.redeployed).toBe(result.counts.lanes.dev.applied);
     });
 
     it("dev i. destroys again (also what a failed redeploy created)", () => {
@@ -207,46 +258,43 @@ if (!findMotoServer()) {
       checkPassed("prod", "p", "the cluster still exists");
     });
 
-    // Fails while production relies on deletion protection alone: destroy deletes everything the
-    // cluster does not protect (its instances first) before the cluster refuses. Passes once the plan
-    // refuses (lifecycle.prevent_destroy) before anything is deleted.
-    it.failing("prod p. terraform destroy is refused by the plan and deletes nothing", () => {
+    it("prod p. terraform destroy is refused by the plan and deletes nothing", () => {
       passed("prod", "p");
+      checkPassed("prod", "p", "refused by the plan (prevent_destroy) before any deletion");
+      checkPassed("prod", "p", "nothing was deleted (state resource count unchanged)");
     });
 
     it("prod q. the documented override lets destroy remove everything; the final snapshot is taken", () => {
       passed("prod", "q");
     });
 
-    // Fails while dev and its copy claim the same physical names (functions, secrets, roles, cluster,
-    // log groups, alarms) in one account. Passes once names derive from the environment.
-    it.failing("dev-copy k. a copy of dev under another name deploys next to dev in the same account", () => {
-      passed("dev-copy", "k");
-    });
-
-    it("dev-copy k. names the physical names that collide, without applying the copy", () => {
-      const k = step("dev-copy", "k");
-      const distinct = k.checks[0];
-      expect(distinct.name).toBe("dev and dev-copy have distinct physical names");
-      if (!distinct.ok) expect(k.checks).toHaveLength(1); // nothing applied into dev's account
+    it("dev-copy k. a copy of dev under another name deploys next to dev in the same account", () => {
+      const k = passed("dev-copy", "k");
+      expect(k.checks[0].name).toBe("dev and dev-copy have distinct physical names");
+      checkPassed("dev-copy", "k", "dev-copy applied next to dev");
+      checkPassed("dev-copy", "k", "dev-copy destroyed");
+      expect(k.checks.length).toBeGreaterThan(40); // the copy and dev checked as in c
     });
 
     it("z. every account is empty again", () => {
       for (const account of new Set(Object.values(result.accounts))) passed(account, "z");
     });
 
-    it("announces the random stand-ins and every emulator workaround", () => {
+    it("synthesizes no random resource (no secret is generated by Terraform) and announces every emulator workaround", () => {
       const output = lines.join("\n");
-      expect(result.standIns.dev.map((s) => s.original)).toEqual(
-        expect.arrayContaining([
-          expect.stringMatching(/^random_password\./),
-          expect.stringMatching(/^random_bytes\./),
-        ]),
-      );
-      expect(output).toContain("[dev] NOTE hashicorp/random cannot be installed here");
+      for (const env of ["dev", "prod", "dev-lowcost", "dev-copy"])
+        expect({ env, standIns: result.standIns[env] }).toEqual({ env, standIns: [] });
+      expect(output).not.toContain("NOTE hashicorp/random cannot be installed here");
       const all = Object.values(result.workarounds).flat();
       expect(all.map((w) => `${w.kind} ${w.resource.split(".")[0]}`)).toEqual(
         expect.arrayContaining(["stand-in aws_lambda_invocation", "local-run aws_lambda_invocation"]),
+      );
+      // dev-lowcost's bootstrap package runs its PostgreSQL mode locally: moto's rds-data runs no SQL
+      expect(result.workarounds["dev-lowcost"].find((w) => w.kind === "local-run")?.detail).toContain(
+        "DB_CLUSTER_ARN left out",
+      );
+      expect(result.workarounds.dev.find((w) => w.kind === "local-run")?.detail).not.toContain(
+        "DB_CLUSTER_ARN",
       );
       for (const w of all) expect(output).toContain(`EMULATOR WORKAROUND ${w.kind} ${w.resource}`);
       for (const note of EMULATOR_NOTES) expect(output).toContain(note);

@@ -53,6 +53,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { planNetwork } from "../../modules/network/network";
 import { DEFAULT_DATABASE_NAME } from "../../modules/database/database";
+import { defaultAppRoleName } from "../../modules/db-bootstrap/db-bootstrap";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { secretNames } from "../../stacks/config/rules";
 import { FAKE_CREDENTIALS } from "./moto";
@@ -70,6 +71,12 @@ export interface Check {
 /** Collects checks; a failed check never throws, so every problem is reported at once. */
 export class Checks {
   public readonly list: Check[] = [];
+  /**
+   * Secret values read back from the emulator's Secrets Manager (passwords,
+   * signing keys), kept in memory only so a caller can check that no file
+   * (the Terraform state) holds them; never printed.
+   */
+  public readonly secretValues: string[] = [];
 
   /** Deep-equal comparison of plain values (arrays compared in order: sort first where order is free). */
   eq(name: string, actual: unknown, expected: unknown): boolean {
@@ -278,6 +285,8 @@ export async function checkDeployment(
     isolatedSubnets: env.network.isolatedSubnets,
   });
   const secretsOf = secretNames(env);
+  // database.access "data-api": no function in the VPC, no interface endpoints, Data API variables
+  const dataApi = env.database.access === "data-api";
   const vpcName = names.vpcTags.Name ?? env.project;
   const vpcFilters = [
     { Name: "cidr", Values: [plan.vpcCidr] },
@@ -386,7 +395,7 @@ export async function checkDeployment(
     c.eq(
       "vpc endpoint services",
       sorted(list.map((e) => e.ServiceName)),
-      sorted(env.endpoints.services.map((s) => endpointServiceName(region, s))),
+      dataApi ? [] : sorted(env.endpoints.services.map((s) => endpointServiceName(region, s))),
     );
     const tierSubnets = sorted(subnetIdsByTier[env.endpoints.subnetTier]);
     for (const e of list) {
@@ -406,6 +415,7 @@ export async function checkDeployment(
 
   // --- database
   let clusterEndpoint = "";
+  let clusterArn = "";
   await c.guard("database", async () => {
     const clusters = await rds.send(
       new DescribeDBClustersCommand(
@@ -415,6 +425,7 @@ export async function checkDeployment(
     if (!c.eq("database: one Aurora cluster", clusters.DBClusters?.length, 1)) return;
     const cl = clusters.DBClusters![0];
     clusterEndpoint = cl.Endpoint ?? "";
+    clusterArn = cl.DBClusterArn ?? "";
     const d = env.database;
     c.eq(
       "cluster engine, version, mode",
@@ -461,7 +472,22 @@ export async function checkDeployment(
     );
   });
 
-  // --- secrets (values parsed, never printed)
+  // --- the master user's secret, created and managed by RDS (manage_master_user_password)
+  await c.guard("master user secret", async () => {
+    const clusters = await rds.send(
+      new DescribeDBClustersCommand(
+        names.clusterIdentifier ? { DBClusterIdentifier: names.clusterIdentifier } : {},
+      ),
+    );
+    const arn = clusters.DBClusters?.[0]?.MasterUserSecret?.SecretArn;
+    if (!c.that("cluster master user secret managed by RDS", !!arn, arn ?? "no MasterUserSecret")) return;
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    const parsed = JSON.parse(value.SecretString ?? "{}") as Record<string, unknown>;
+    c.eq("master user secret keys", sorted(Object.keys(parsed)), ["password", "username"]);
+    if (typeof parsed.password === "string" && parsed.password) c.secretValues.push(parsed.password);
+  });
+
+  // --- secrets (values parsed, never printed): written by the bootstrap function, not by Terraform
   const secretArns: string[] = [];
   await c.guard("secrets", async () => {
     const expectKeys: Record<string, string[]> = {
@@ -481,20 +507,24 @@ export async function checkDeployment(
         continue;
       }
       c.eq(`secret ${name} keys`, sorted(Object.keys(parsed)), keys);
+      for (const key of ["password", "secret_key"])
+        if (typeof parsed[key] === "string" && parsed[key]) c.secretValues.push(parsed[key]);
       const empty = Object.entries(parsed)
         .filter(([, v]) => v === "" || v === null || v === undefined)
         .map(([k]) => k);
       c.eq(`secret ${name} has no empty value`, empty, []);
       if (name === secretsOf.database) {
+        // the application role the bootstrap function creates, never the master user
+        const database = env.database.databaseName ?? DEFAULT_DATABASE_NAME;
         c.eq(
-          `secret ${name} connection details`,
+          `secret ${name} connection details (the application role)`,
           [parsed.host, parsed.port, parsed.database, parsed.username],
-          [
-            clusterEndpoint,
-            5432,
-            env.database.databaseName ?? DEFAULT_DATABASE_NAME,
-            env.database.masterUsername,
-          ],
+          [clusterEndpoint, 5432, database, names.appRoleName ?? defaultAppRoleName(database)],
+        );
+        c.that(
+          `secret ${name} username is not the master user`,
+          parsed.username !== env.database.masterUsername,
+          String(parsed.username),
         );
         c.that(
           `secret ${name} password`,
@@ -512,6 +542,23 @@ export async function checkDeployment(
     }
   });
 
+  // --- scheduled rotation of the database secret (secretRotation)
+  await c.guard("secret rotation", async () => {
+    const d = await secrets.send(new DescribeSecretCommand({ SecretId: secretsOf.database }));
+    const rotation = env.secretRotation;
+    c.eq(
+      `secret ${secretsOf.database} rotation (enabled, function, days)`,
+      [
+        d.RotationEnabled ?? false,
+        d.RotationLambdaARN ? d.RotationLambdaARN.split(":function:").pop() : undefined,
+        d.RotationRules?.AutomaticallyAfterDays,
+      ],
+      rotation.enabled
+        ? [true, names.rotationFunction, rotation.automaticallyAfterDays]
+        : [false, undefined, undefined],
+    );
+  });
+
   // --- function
   await c.guard("function", async () => {
     const fn = await lambda.send(
@@ -519,8 +566,12 @@ export async function checkDeployment(
     );
     const x = env.compute;
     c.eq("function memory, timeout", [fn.MemorySize, fn.Timeout], [x.memoryMb, x.timeoutSeconds]);
-    c.eq("function subnets", sorted(fn.VpcConfig?.SubnetIds ?? []), sorted(subnetIdsByTier[x.subnetTier]));
-    c.eq("function security groups", fn.VpcConfig?.SecurityGroupIds ?? [], [sgIds.app]);
+    c.eq(
+      "function subnets",
+      sorted(fn.VpcConfig?.SubnetIds ?? []),
+      dataApi ? [] : sorted(subnetIdsByTier[x.subnetTier]),
+    );
+    c.eq("function security groups", fn.VpcConfig?.SecurityGroupIds ?? [], dataApi ? [] : [sgIds.app]);
     const vars = fn.Environment?.Variables ?? {};
     c.eq(
       "function environment",
@@ -533,6 +584,13 @@ export async function checkDeployment(
           ...x.environment,
           DB_SECRET_NAME: secretsOf.database,
           APP_SECRET_NAME: secretsOf.app,
+          ...(dataApi
+            ? {
+                DB_CLUSTER_ARN: clusterArn,
+                DB_NAME: env.database.databaseName ?? DEFAULT_DATABASE_NAME,
+                DB_SECRET_ARN: secretArns[0],
+              }
+            : {}),
         }).sort(([a], [b]) => a.localeCompare(b)),
       ),
     );
@@ -562,7 +620,11 @@ export async function checkDeployment(
     c.eq(
       "functions",
       sorted((all.Functions ?? []).map((f) => f.FunctionName ?? "").filter((n) => mine.has(n))),
-      sorted([x.functionName, names.bootstrapFunction ?? `${env.project}-db-bootstrap`]),
+      sorted([
+        x.functionName,
+        names.bootstrapFunction ?? `${env.project}-db-bootstrap`,
+        ...(names.rotationFunction ? [names.rotationFunction] : []),
+      ]),
     );
   });
 

@@ -1,5 +1,5 @@
 /**
- * `npx tsx tools/emulator/cli.ts [--env dev,prod] [--copy dev] [--concurrency 3] [--out .e2e]`
+ * `npx tsx tools/emulator/cli.ts [--env dev,prod] [--copy dev] [--short dev-lowcost] [--concurrency 3] [--out .e2e]`
  *
  * Starts moto on a free port of 127.0.0.1, runs the end-to-end scenario
  * (apply, SDK checks, no-op replan, state locking, destroy, state versions)
@@ -39,6 +39,7 @@ async function main(): Promise<number> {
     options: {
       env: { type: "string", default: "dev" },
       copy: { type: "string" },
+      short: { type: "string", default: "" },
       concurrency: { type: "string", default: "3" },
       out: { type: "string", default: ".e2e" },
       verbose: { type: "boolean", default: false },
@@ -58,6 +59,10 @@ async function main(): Promise<number> {
       .map((e) => e.trim())
       .filter(Boolean),
     isolationCopyOf: values.copy,
+    shortLanes: values.short
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
     concurrency: Number(values.concurrency),
     workDir: values.out,
   });

@@ -15,6 +15,7 @@
  *   (`db-redirect.cjs`), since nothing serves the emulator's cluster endpoint.
  */
 import { join } from "node:path";
+import { Client, escapeIdentifier } from "pg";
 import type { EmulatorCredentials } from "./accounts";
 import { REPO_ROOT } from "./moto";
 
@@ -37,7 +38,20 @@ export const DB_REDIRECT_PRELOAD = join(__dirname, "db-redirect.cjs");
 /** Variables of the function replaced or left out in the local run, and why. */
 export const LOCAL_RUN_CHANGES =
   "DB_SSL_MODE=disable (the local server has no TLS); NODE_EXTRA_CA_CERTS left out (the Lambda runtime's CA file); " +
-  "connections to *.rds.amazonaws.com:* go to the local PGlite server";
+  "connections to *.rds.amazonaws.com:* go to the local PGlite server, whose catalog also has the cluster's " +
+  "database name (PGlite serves one database; CREATE DATABASE only adds the name, for GRANT CONNECT ON DATABASE)";
+
+/** What the local run of a Data API package changes in addition, and why. */
+export const LOCAL_RUN_DATA_API_CHANGES =
+  "the package's Data API mode is not run: DB_CLUSTER_ARN left out and DB_SECRET_ARN (the RDS-managed master " +
+  "user secret) passed as MASTER_USER_SECRET_ID, so the same package runs its PostgreSQL mode against the local " +
+  "PGlite (moto's rds-data executes no SQL: ExecuteStatement only returns results queued through moto's API)";
+
+/** Whether a function's environment selects the bootstrap package's Data API mode. */
+export function usesDataApi(fn: Record<string, unknown>): boolean {
+  const variables = (fn.environment as { variables?: Record<string, unknown> } | undefined)?.variables;
+  return typeof variables?.DB_CLUSTER_ARN === "string";
+}
 
 /** The first line `EMULATOR INVOCATION RESULT <json>` of a terraform output, parsed. */
 export function invocationResult(output: string): unknown {
@@ -68,6 +82,12 @@ export function localInvocationProvisioner(
     >),
   };
   delete variables.NODE_EXTRA_CA_CERTS;
+  if (usesDataApi(fn)) {
+    // LOCAL_RUN_DATA_API_CHANGES: the PostgreSQL mode, signing in with the same master user secret
+    variables.MASTER_USER_SECRET_ID = variables.DB_SECRET_ARN;
+    delete variables.DB_CLUSTER_ARN;
+    delete variables.DB_SECRET_ARN;
+  }
   const environment: Record<string, unknown> = {
     ...variables,
     DB_SSL_MODE: "disable",
@@ -87,4 +107,21 @@ export function localInvocationProvisioner(
       environment,
     },
   };
+}
+
+/**
+ * Add `database` to the catalog of the local PGlite server on 127.0.0.1:`port`
+ * (LOCAL_RUN_CHANGES). PGlite serves one database whatever name a client asks
+ * for; the bootstrap function's `GRANT CONNECT ON DATABASE <name>` needs the
+ * name in `pg_database`.
+ */
+export async function addLocalDatabaseName(port: number, database: string): Promise<void> {
+  const client = new Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres" });
+  await client.connect();
+  try {
+    const found = await client.query("SELECT 1 FROM pg_database WHERE datname = $1", [database]);
+    if (found.rowCount === 0) await client.query(`CREATE DATABASE ${escapeIdentifier(database)}`);
+  } finally {
+    await client.end();
+  }
 }

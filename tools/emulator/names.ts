@@ -59,6 +59,10 @@ export interface StackNames {
   /** Every function's name, and the db-bootstrap function's (the one whose invocation runs migrations). */
   readonly functions: readonly string[];
   readonly bootstrapFunction?: string;
+  /** The application's database role the bootstrap function creates (its `APP_ROLE_NAME`). */
+  readonly appRoleName?: string;
+  /** The function of a secret rotation (`aws_secretsmanager_secret_rotation.rotation_lambda_arn`), if any. */
+  readonly rotationFunction?: string;
   /** Security group names by role (`app`, `database`, `endpoint`), from the construct ids. */
   readonly securityGroups: Readonly<Record<string, string>>;
   readonly secrets: readonly string[];
@@ -89,6 +93,15 @@ export function stackNames(doc: TfJson): StackNames {
   const bootstrapKey = Object.keys(fns).find((k) =>
     invoked.some((ref) => ref.includes(`aws_lambda_function.${k}.`)),
   );
+  const rotationRef = String(
+    Object.values(resources.aws_secretsmanager_secret_rotation ?? {})[0]?.rotation_lambda_arn ?? "",
+  );
+  const rotationKey = Object.keys(fns).find((k) => rotationRef.includes(`aws_lambda_function.${k}.`));
+  const bootstrapVariables = (
+    bootstrapKey
+      ? (fns[bootstrapKey].environment as { variables?: Record<string, unknown> } | undefined)
+      : undefined
+  )?.variables;
   const securityGroups: Record<string, string> = {};
   for (const [key, cfg] of Object.entries(resources.aws_security_group ?? {})) {
     const role = /(?:^|_)([a-z]+)-sg_/.exec(key)?.[1];
@@ -100,6 +113,8 @@ export function stackNames(doc: TfJson): StackNames {
   return {
     functions: literals(resources, "aws_lambda_function", "function_name"),
     bootstrapFunction: bootstrapKey ? literal(fns[bootstrapKey].function_name) : undefined,
+    appRoleName: literal(bootstrapVariables?.APP_ROLE_NAME),
+    rotationFunction: rotationKey ? literal(fns[rotationKey].function_name) : undefined,
     securityGroups,
     secrets: literals(resources, "aws_secretsmanager_secret", "name"),
     logGroups: literals(resources, "aws_cloudwatch_log_group", "name"),

@@ -215,6 +215,23 @@ describe("emulator workarounds", () => {
     ).toEqual(["aws_lambda_function.fn", "aws_rds_cluster.c", "aws_vpc_security_group_ingress_rule.from_sg"]);
   });
 
+  it("keeps every rule's attributes when several rules ignore changes on one resource", () => {
+    const doc = stack();
+    Object.assign(doc.resource!.aws_rds_cluster.c, {
+      enable_http_endpoint: true,
+      lifecycle: { ignore_changes: ["final_snapshot_identifier"] },
+    });
+    const { overrides, workarounds } = applyWorkarounds(doc);
+    expect(overrides.aws_rds_cluster.c).toEqual({
+      lifecycle: {
+        ignore_changes: ["final_snapshot_identifier", "scaling_configuration", "enable_http_endpoint"],
+      },
+    });
+    expect(
+      workarounds.filter((w) => w.resource === "aws_rds_cluster.c").map((w) => `${w.kind} ${w.detail}`),
+    ).toEqual(["ignore-changes scaling_configuration", "ignore-changes enable_http_endpoint"]);
+  });
+
   it("drops newer_noncurrent_versions from the lifecycle rule, and says so", () => {
     const { doc, workarounds } = applyWorkarounds(stack());
     const rule = (
@@ -418,6 +435,34 @@ describe("local run of the migration invocation", () => {
     expect(workarounds.find((w) => w.kind === "local-run")!.detail).toContain("DB_SSL_MODE=disable");
   });
 
+  it("runs a Data API package in its PostgreSQL mode with the master user secret it would sign in with", () => {
+    const doc = withFunction();
+    const fn = doc.resource!.aws_lambda_function.fn as { environment: { variables: Record<string, string> } };
+    Object.assign(fn.environment.variables, {
+      DB_CLUSTER_ARN: "${aws_rds_cluster.c.arn}",
+      DB_SECRET_ARN: "${aws_rds_cluster.c.master_user_secret[0].secret_arn}",
+      DB_NAME: "app",
+    });
+    const { doc: out, workarounds } = applyWorkarounds(doc, { localInvocation: ctx });
+    const run = (
+      out.resource!.terraform_data.emulator_lambda_invocation_run.provisioner as Array<
+        Record<string, { environment: Record<string, string> }>
+      >
+    )[0]["local-exec"];
+    expect(run.environment).not.toHaveProperty("DB_CLUSTER_ARN");
+    expect(run.environment).not.toHaveProperty("DB_SECRET_ARN");
+    expect(run.environment).toEqual(
+      expect.objectContaining({
+        MASTER_USER_SECRET_ID: "${aws_rds_cluster.c.master_user_secret[0].secret_arn}",
+        DB_NAME: "app",
+      }),
+    );
+    expect(workarounds.find((w) => w.kind === "local-run")!.detail).toContain("DB_CLUSTER_ARN left out");
+    // the package of a function in the VPC keeps its own variables
+    const vpc = applyWorkarounds(withFunction(), { localInvocation: ctx });
+    expect(vpc.workarounds.find((w) => w.kind === "local-run")!.detail).not.toContain("DB_CLUSTER_ARN");
+  });
+
   it("adds no provisioner without a local database, and refuses an endpoint off 127.0.0.1", () => {
     const plain =
       applyWorkarounds(withFunction()).doc.resource!.terraform_data.emulator_lambda_invocation_run;
@@ -500,6 +545,21 @@ describe("scenario machinery", () => {
     expect(environmentForAccount({ name: "dev" }, "123456789012")).toEqual({ name: "dev" });
   });
 
+  it("keeps the GitHub deploy roles' account in the allow-list of an environment with an S3 backend", () => {
+    const s3 = { name: "prod", allowedAccountIds: ["111111111111"], backend: { type: "s3" } };
+    expect(environmentForAccount(s3, "210987654321", "123456789012").allowedAccountIds).toEqual([
+      "210987654321",
+      "123456789012",
+    ]);
+    expect(environmentForAccount(s3, "123456789012", "123456789012").allowedAccountIds).toEqual([
+      "123456789012",
+    ]);
+    const local = { ...s3, backend: { type: "local" } };
+    expect(environmentForAccount(local, "210987654321", "123456789012").allowedAccountIds).toEqual([
+      "210987654321",
+    ]);
+  });
+
   it("writes the environment folder with the copy under its own name and Environment tag", () => {
     const src = mkdtempSync(join(tmpdir(), "envs-src-"));
     const out = join(mkdtempSync(join(tmpdir(), "envs-out-")), "environments");
@@ -566,7 +626,7 @@ describe("physical names", () => {
 
 describe("production destroy override", () => {
   it("is one synth variable, and turns deletion protection off only where it is on", () => {
-    expect(productionDestroyOverrideEnv()).toEqual({ ALLOW_PRODUCTION_DESTROY: "1" });
+    expect(productionDestroyOverrideEnv("prod")).toEqual({ ALLOW_PRODUCTION_DESTROY: "prod" });
     const doc: TfJson = {
       resource: {
         aws_rds_cluster: {

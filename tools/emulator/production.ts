@@ -2,8 +2,8 @@
  * How the scenario gets past production destroy protection: the documented
  * override, in one place.
  *
- * The override re-synthesizes with `ALLOW_PRODUCTION_DESTROY=1` in the
- * environment of the synth. When the synthesized cluster still has
+ * The override re-synthesizes with `ALLOW_PRODUCTION_DESTROY=<environment>`
+ * in the environment of the synth. When the synthesized cluster still has
  * `deletion_protection = true`, it is turned off in the scratch copy and the
  * change is announced; `lifecycle.prevent_destroy` is never removed here, so a
  * synth that keeps it makes the override destroy fail.
@@ -13,9 +13,9 @@ import type { TfJson } from "../offline-plan/standins";
 /** The variable the synth reads to allow destroying a production environment. */
 export const PRODUCTION_DESTROY_VARIABLE = "ALLOW_PRODUCTION_DESTROY";
 
-/** Environment variables of the override synth. */
-export function productionDestroyOverrideEnv(): Record<string, string> {
-  return { [PRODUCTION_DESTROY_VARIABLE]: "1" };
+/** Environment variables of the override synth that lifts the protection of production environment `env`. */
+export function productionDestroyOverrideEnv(env: string): Record<string, string> {
+  return { [PRODUCTION_DESTROY_VARIABLE]: env };
 }
 
 /**

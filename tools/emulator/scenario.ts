@@ -20,11 +20,13 @@
  *  g. the state object's versions are in the bucket;
  *  h. apply again into the same state key (destroy, then redeploy);
  *  i. destroy again;
+ *  short non-production lanes (`shortLanes`): b, c, d, f only;
  *  production:
  *  p. `terraform destroy` is refused and deletes nothing;
  *  q. the documented override, then destroy succeeds;
  *  isolation (a copy of one environment under another name, in the same account):
- *  k. distinct physical names, both applied side by side, both destroyed;
+ *  k. distinct physical names, the copy applied while the environment applies, both checked,
+ *     the copy destroyed (the environment's f waits for the checks);
  *  z. per account, once its lanes are done: nothing is left but the state bucket.
  */
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
@@ -42,6 +44,8 @@ import {
 } from "@aws-sdk/client-rds";
 import { synthesizeApp, applyDeveloperCidrs, type SynthResult } from "../../stacks/app";
 import { loadEnvironments, DEFAULT_ENVIRONMENTS_DIR } from "../../stacks/config/load";
+import { loadGithubDelivery } from "../../stacks/config/github-delivery";
+import { s3StateKey } from "../../modules/backend/backend";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { startPgliteServer, type PgliteServer } from "../../modules/db-bootstrap/test/pglite";
 import { manifestStacks } from "../offline-plan/run";
@@ -68,7 +72,8 @@ import {
   type Checks,
 } from "./checks";
 import { checkGithubRoles } from "./github-checks";
-import { invocationResult } from "./migration";
+import { addLocalDatabaseName, invocationResult } from "./migration";
+import { DEFAULT_DATABASE_NAME } from "../../modules/database/database";
 import { EMULATOR_NOTES, emulatorProcessEnv, startMoto, type MotoServer } from "./moto";
 import { nameCollisions, stackNames, type StackNames } from "./names";
 import { killGroup, runTerraformTracked, spawnTracked } from "./processes";
@@ -106,6 +111,12 @@ export interface ScenarioOptions {
   readonly environments?: readonly string[];
   /** Also deploy a copy of this environment under another name into its account (step k). @default none */
   readonly isolationCopyOf?: string;
+  /**
+   * Non-production environments that get only apply, checks, replan and destroy (b, c, d, f); the
+   * lock, state versions and redeploy steps (e, g, h, i) run on the other non-production lanes.
+   * @default none
+   */
+  readonly shortLanes?: readonly string[];
   /** Terraform processes at a time (the lock holder of step e not counted). @default 3 */
   readonly concurrency?: number;
   /** Scratch folder (synth output, scratch copies, logs). @default `<repo>/.e2e` */
@@ -176,13 +187,11 @@ export function bootstrapStackFor(synthDir: string, bucket: string): string {
   throw new Error(`no state bootstrap stack creates bucket ${bucket}`);
 }
 
-/** The S3 backend block of a synthesized stack. */
-export function s3BackendOf(stackDir: string): { bucket: string; key: string; region: string } {
+/** The S3 backend block of a synthesized stack; undefined when the stack keeps its state elsewhere (local). */
+export function s3BackendOf(stackDir: string): { bucket: string; key: string; region: string } | undefined {
   const doc = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as TfJson;
   const s3 = (doc.terraform?.backend as Record<string, Record<string, string>> | undefined)?.s3;
-  if (!s3)
-    throw new Error(`${stackDir} has no S3 backend: the emulator scenario deploys with the S3 backend`);
-  return { bucket: s3.bucket, key: s3.key, region: s3.region };
+  return s3 ? { bucket: s3.bucket, key: s3.key, region: s3.region } : undefined;
 }
 
 async function waitFor(
@@ -246,14 +255,23 @@ export function isolationCopyName(env: string): string {
 
 /**
  * An environment file adapted to the emulator account it is deployed into:
- * account allow-lists name that account.
+ * account allow-lists name that account (first, so the provider's
+ * `allowed_account_ids` check still runs against the lane's account) and,
+ * for an S3 backend, the account of the GitHub deploy roles
+ * (`deliveryAccountId`), which the synth requires there.
  */
 export function environmentForAccount(
   doc: Record<string, unknown>,
   accountId: string,
+  deliveryAccountId?: string,
 ): Record<string, unknown> {
   const out = structuredClone(doc);
-  if (Array.isArray(out.allowedAccountIds)) out.allowedAccountIds = [accountId];
+  if (!Array.isArray(out.allowedAccountIds)) return out;
+  // an environment with an S3 backend must allow the GitHub deploy roles' account (stacks/app.ts):
+  // the delivery file names moto's default account, where the bootstrap stack creates those roles
+  const s3 = (out.backend as { type?: unknown } | undefined)?.type === "s3";
+  out.allowedAccountIds =
+    s3 && deliveryAccountId && deliveryAccountId !== accountId ? [accountId, deliveryAccountId] : [accountId];
   return out;
 }
 
@@ -267,6 +285,7 @@ export function writeScenarioEnvironments(
   targetDir: string,
   accounts: Readonly<Record<string, string>>,
   copy?: { readonly of: string; readonly name: string },
+  deliveryAccountId?: string,
 ): void {
   mkdirSync(targetDir, { recursive: true });
   for (const file of readdirSync(sourceDir)) {
@@ -277,7 +296,7 @@ export function writeScenarioEnvironments(
     }
     const doc = JSON.parse(readFileSync(join(sourceDir, file), "utf8")) as Record<string, unknown>;
     const name = String(doc.name ?? file.replace(/\.json$/, ""));
-    const adapted = accounts[name] ? environmentForAccount(doc, accounts[name]) : doc;
+    const adapted = accounts[name] ? environmentForAccount(doc, accounts[name], deliveryAccountId) : doc;
     writeFileSync(join(targetDir, file), JSON.stringify(adapted, null, 2));
     if (copy && name === copy.of) {
       const twin = structuredClone(adapted);
@@ -472,6 +491,7 @@ class Scenario {
       envDir,
       this.accounts,
       copyOf && copyName ? { of: copyOf, name: copyName } : undefined,
+      loadGithubDelivery(process.env.GITHUB_DELIVERY_FILE).config?.accountId,
     );
     const synth = this.synth(join(workDir, "cdktf.out"), envDir);
     if (!synth.ok) {
@@ -499,11 +519,32 @@ class Scenario {
       return env;
     };
     const all = copyName ? [...this.envNames, copyName] : this.envNames;
-    const backends = Object.fromEntries(all.map((e) => [e, s3BackendOf(stacks[e])] as const));
-    const buckets = new Set(Object.values(backends).map((b) => b.bucket));
+    const s3Backends = Object.fromEntries(all.map((e) => [e, s3BackendOf(stacks[e])] as const));
+    const buckets = new Set(
+      Object.values(s3Backends)
+        .filter((b) => b !== undefined)
+        .map((b) => b.bucket),
+    );
     if (buckets.size !== 1)
-      throw new Error(`the environments keep their state in several buckets (${[...buckets].join(", ")})`);
+      throw new Error(
+        `the environments keep their state in ${buckets.size} S3 buckets (${[...buckets].join(", ")}); the scenario needs one`,
+      );
     const stateBucket = [...buckets][0];
+    // an environment whose file keeps its state locally is deployed with the S3 backend like the others,
+    // under the key its file would get with an S3 backend (the scenario's steps read the state from S3)
+    const backends = Object.fromEntries(
+      all.map((e) => {
+        const own = s3Backends[e];
+        if (own) return [e, own] as const;
+        const config = configOf(e);
+        const key = s3StateKey({ project: config.project, environment: e, stackName: e });
+        this.log(
+          `[${e}] NOTE ${e} keeps its state in a local file (backend.type "local"); the scenario deploys it with ` +
+            `the S3 backend in the emulator's state bucket, s3://${stateBucket}/${key}, as the other environments`,
+        );
+        return [e, { bucket: stateBucket, key, region: config.region }] as const;
+      }),
+    );
     const bootstrap = bootstrapStackFor(synth.outdir, stateBucket);
     this.report({
       env: "*",
@@ -585,7 +626,10 @@ class Scenario {
       this.cleanups.push(() => clients.destroy());
       // a 2-core machine under load can take long to start the WASM database
       const database = withDatabase ? await startPgliteServer(180_000) : undefined;
-      if (database) this.cleanups.push(() => database.stop());
+      if (database) {
+        this.cleanups.push(() => database.stop());
+        await addLocalDatabaseName(database.port, config.database.databaseName ?? DEFAULT_DATABASE_NAME);
+      }
       const dir = join(workDir, "work", env);
       const synthDoc = JSON.parse(readFileSync(join(stacks[env], "cdk.tf.json"), "utf8")) as TfJson;
       this.counts.lanes[env] = { applied: 0, destroyed: 0, stateVersions: 0, redeployed: 0 };
@@ -612,25 +656,36 @@ class Scenario {
     const laneRuns = this.envNames.map(async (env) => {
       const lane = await laneOf(env);
       await bucketUsable;
-      const applied = await this.applyStep(lane, "b");
-      if (!applied) return { env, lane };
+      // step k applies the copy while its environment applies; the environment is destroyed (f) only
+      // once the copy's checks of the environment ("meanwhile") are done
+      let settleApplied: (ok: boolean) => void = () => undefined;
+      const applied = new Promise<boolean>((r) => (settleApplied = r));
+      let release: () => void = () => undefined;
+      const copyDone = new Promise<void>((r) => (release = r));
       const isolation =
         copyOf === env && copyName
-          ? this.isolation(lane, copyName, laneOf).catch((e: Error) =>
-              this.report({
-                env: copyName,
-                id: "k",
-                title: "isolation copy",
-                ok: false,
-                seconds: 0,
-                summary: "failed",
-                checks: [],
-                error: e.stack ?? e.message,
-              }),
-            )
-          : Promise.resolve();
-      if (lane.config.production) await this.productionLane(lane, envDir);
-      else await this.standardLane(lane);
+          ? this.isolation(lane, copyName, laneOf, applied, release)
+              .catch((e: Error) =>
+                this.report({
+                  env: copyName,
+                  id: "k",
+                  title: "isolation copy",
+                  ok: false,
+                  seconds: 0,
+                  summary: "failed",
+                  checks: [],
+                  error: e.stack ?? e.message,
+                }),
+              )
+              .finally(release)
+          : Promise.resolve(release());
+      const ok = await this.applyStep(lane, "b");
+      settleApplied(ok);
+      if (ok) {
+        if (lane.config.production) await this.productionLane(lane, envDir);
+        else if (this.opts.shortLanes?.includes(env)) await this.shortLane(lane);
+        else await this.standardLane(lane, copyDone);
+      }
       await isolation;
       return { env, lane };
     });
@@ -742,11 +797,14 @@ class Scenario {
     const stateObj = await lane.clients.s3.send(
       new GetObjectCommand({ Bucket: lane.backend.bucket, Key: lane.backend.key }),
     );
-    const rawState = JSON.parse(await stateObj.Body!.transformToString()) as RawState;
+    const stateText = await stateObj.Body!.transformToString();
+    const rawState = JSON.parse(stateText) as RawState;
     const checks = [
       ...deployed.list,
+      stateHoldsNoSecret(stateText, deployed.secretValues),
       ...standInChecks(rawState, this.docs[lane.env], this.workarounds[lane.env]),
     ];
+    if (lane.config.database.access === "data-api") checks.push(...dataApiChecks(lane.synthDoc, applyOutput));
     if (this.workarounds[lane.env].some((w) => w.kind === "local-run")) {
       const result = invocationResult(applyOutput) as
         { applied?: unknown[]; skipped?: unknown[]; vectorCheck?: string } | undefined;
@@ -839,8 +897,14 @@ class Scenario {
     return destroy.code === 0;
   }
 
+  /** d and f of a short lane (c ran with b). */
+  private async shortLane(lane: Lane): Promise<void> {
+    await this.replanStep(lane);
+    await this.destroyStep(lane, "f", `destroy ${lane.env}`, this.counts.lanes[lane.env].applied);
+  }
+
   /** c–i of an environment that is not production. */
-  private async standardLane(lane: Lane): Promise<void> {
+  private async standardLane(lane: Lane, beforeDestroy: Promise<void>): Promise<void> {
     await this.replanStep(lane);
     let t = process.hrtime.bigint();
     const lock = await lockStep(
@@ -858,6 +922,7 @@ class Scenario {
       seconds: seconds(t),
       ...lock,
     });
+    await beforeDestroy;
     await this.destroyStep(lane, "f", `destroy ${lane.env}`, this.counts.lanes[lane.env].applied);
     t = process.hrtime.bigint();
     const g = await stateVersionChecks(lane.clients, lane.backend);
@@ -933,7 +998,7 @@ class Scenario {
     // --- q: the documented override, then destroy succeeds
     t = process.hrtime.bigint();
     const outdir = join(this.workDir, "cdktf.out-override");
-    const synth = this.synth(outdir, envDir, productionDestroyOverrideEnv());
+    const synth = this.synth(outdir, envDir, productionDestroyOverrideEnv(lane.env));
     if (!synth.ok) {
       this.report({
         env: lane.env,
@@ -964,14 +1029,10 @@ class Scenario {
     for (const address of changed)
       this.log(
         `[${lane.env}] EMULATOR WORKAROUND override ${address}: deletion_protection = false in the scratch copy ` +
-          `(the synth with ${Object.keys(productionDestroyOverrideEnv()).join(", ")} kept it on)`,
+          `(the synth with ${Object.keys(productionDestroyOverrideEnv(lane.env)).join(", ")} kept it on)`,
       );
-    // only the cluster's settings change (deletion protection off): anything a refused destroy deleted
-    // before the cluster refused is not created again (its secrets would be in their recovery window)
-    const clusters = Object.keys(lane.synthDoc.resource?.aws_rds_cluster ?? {}).map(
-      (n) => `-target=aws_rds_cluster.${n}`,
-    );
-    const apply = await this.tf(lane.dir, ["apply", "-auto-approve", "-input=false", ...clusters]);
+    // the documented procedure: apply with the override (the cluster's deletion protection goes off), then destroy
+    const apply = await this.tf(lane.dir, ["apply", "-auto-approve", "-input=false"]);
     if (apply.code !== 0) {
       this.report({
         env: lane.env,
@@ -986,17 +1047,23 @@ class Scenario {
       return;
     }
     this.log(
-      `[${lane.env}] q. override applied to ${clusters.map((c) => c.slice("-target=".length)).join(", ")} in ${fmt(seconds(t))}: ` +
+      `[${lane.env}] q. override applied in ${fmt(seconds(t))}: ` +
         `${/Apply complete![^\n]*/.exec(apply.stdout)?.[0] ?? ""}`,
     );
     await this.destroyStep(lane, "q", `destroy ${lane.env} with the override`);
   }
 
-  /** Step k: the copy of `lane`'s environment in the same account (its local database only when it is applied). */
+  /**
+   * Step k: the copy of `lane`'s environment in the same account (its local database only when it is
+   * applied), applied while the environment applies (`laneApplied`); `release` lets the environment's
+   * lane go on to destroy once the environment has been checked next to the copy.
+   */
   private async isolation(
     lane: Lane,
     copyName: string,
     laneOf: (env: string, withDatabase: boolean) => Promise<Lane>,
+    laneApplied: Promise<boolean>,
+    release: () => void,
   ): Promise<void> {
     const t = process.hrtime.bigint();
     const probe = await laneOf(copyName, false);
@@ -1028,13 +1095,22 @@ class Scenario {
             name: `${copy.env}: ${c.name}`,
           })),
         );
+      }
+      // the environment, applied at the same time into the same account, is still intact next to the copy
+      const envApplied = await laneApplied;
+      checks.push({
+        name: `${lane.env} applied next to ${copy.env}`,
+        ok: envApplied,
+        detail: envApplied ? "step b ok" : "step b failed",
+      });
+      if (apply.code === 0 && envApplied)
         checks.push(
           ...(await checkDeployment(lane.clients, lane.config, lane.names)).list.map((c) => ({
             ...c,
             name: `${lane.env} meanwhile: ${c.name}`,
           })),
         );
-      }
+      release();
       const destroy = await this.tf(copy.dir, ["destroy", "-auto-approve", "-input=false"]);
       checks.push({ name: `${copy.env} destroyed`, ok: destroy.code === 0, detail: `exit ${destroy.code}` });
       if (destroy.code === 0)
@@ -1100,6 +1176,59 @@ async function stateVersionChecks(
         detail: `${backend.key}.tflock`,
       },
     ],
+  };
+}
+
+/**
+ * `database.access` "data-api": the plan (synthesized stack and what the
+ * apply created) has no interface endpoint, and no function has a VPC
+ * configuration (the backend runs outside the VPC).
+ */
+export function dataApiChecks(doc: TfJson, applyOutput: string): Check[] {
+  const endpoints = Object.keys(doc.resource?.aws_vpc_endpoint ?? {});
+  const created = [...new Set(applyOutput.match(/aws_vpc_endpoint\.[^:\s]+/g) ?? [])];
+  const inVpc = Object.entries(doc.resource?.aws_lambda_function ?? {})
+    .filter(([, cfg]) => (cfg as Record<string, unknown>).vpc_config !== undefined)
+    .map(([name]) => `aws_lambda_function.${name}`);
+  const clusters = Object.entries(doc.resource?.aws_rds_cluster ?? {});
+  return [
+    {
+      name: "data-api: the cluster's Data API is enabled (enable_http_endpoint in the stack)",
+      ok: clusters.length > 0 && clusters.every(([, cfg]) => cfg.enable_http_endpoint === true),
+      detail: clusters
+        .map(([name, cfg]) => `aws_rds_cluster.${name} ${String(cfg.enable_http_endpoint)}`)
+        .join(", "),
+    },
+    {
+      name: "data-api: no aws_vpc_endpoint planned or applied",
+      ok: endpoints.length === 0 && created.length === 0,
+      detail: `${endpoints.length} in the stack${endpoints.length ? ` (${endpoints.join(", ")})` : ""}, ${created.length} in the apply output`,
+    },
+    {
+      name: "data-api: no function has vpc_config",
+      ok: inVpc.length === 0,
+      detail: inVpc.length ? inVpc.join(", ") : "none",
+    },
+  ];
+}
+
+/**
+ * The state file holds none of the secret values read back from the
+ * emulator's Secrets Manager (the values are looked for as they are and as
+ * JSON-escaped; none is printed). Fails when there is no value to look for:
+ * the secrets must have been read.
+ */
+export function stateHoldsNoSecret(stateText: string, secretValues: readonly string[]): Check {
+  const found = secretValues.filter(
+    (v) => stateText.includes(v) || stateText.includes(JSON.stringify(v).slice(1, -1)),
+  );
+  return {
+    name: "the state file holds no secret value (master password, application password, signing key)",
+    ok: secretValues.length > 0 && found.length === 0,
+    detail:
+      secretValues.length === 0
+        ? "no secret value was read back to look for"
+        : `${found.length} of ${secretValues.length} values read back from Secrets Manager found in the state (values not shown)`,
   };
 }
 

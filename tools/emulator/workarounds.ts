@@ -5,7 +5,13 @@
  * exists and what is still checked. The synthesized stacks are never changed.
  */
 import type { TfJson } from "../offline-plan/standins";
-import { LOCAL_RUN_CHANGES, localInvocationProvisioner, type LocalInvocationContext } from "./migration";
+import {
+  LOCAL_RUN_CHANGES,
+  LOCAL_RUN_DATA_API_CHANGES,
+  localInvocationProvisioner,
+  usesDataApi,
+  type LocalInvocationContext,
+} from "./migration";
 
 /** One workaround applied to one resource of a scratch copy. */
 export interface Workaround {
@@ -110,6 +116,15 @@ export const IGNORE_RULES: readonly IgnoreRule[] = [
     applies: (cfg) => cfg.scaling_configuration === undefined,
   },
   {
+    types: ["aws_rds_cluster"],
+    attributes: ["enable_http_endpoint"],
+    reason:
+      "moto 5.2.5 keeps the Data API (HttpEndpointEnabled) off for every cluster but a few Serverless v1 engine " +
+      "versions, so every plan would turn it on again; the argument is checked in the synthesized stack, and " +
+      "moto's rds-data executes no SQL anyway (the bootstrap package runs its PostgreSQL mode locally)",
+    applies: (cfg) => cfg.enable_http_endpoint === true,
+  },
+  {
     types: ["aws_rds_cluster_instance"],
     attributes: [
       "performance_insights_enabled",
@@ -179,7 +194,9 @@ export function applyWorkarounds(
         workarounds.push({
           resource: `${rule.type}.${name}`,
           kind: "local-run",
-          detail: `local-exec runs the package of aws_lambda_function.${fnKey} with its environment; ${LOCAL_RUN_CHANGES}`,
+          detail:
+            `local-exec runs the package of aws_lambda_function.${fnKey} with its environment; ${LOCAL_RUN_CHANGES}` +
+            (usesDataApi(fn) ? `; ${LOCAL_RUN_DATA_API_CHANGES}` : ""),
           reason:
             "moto runs Lambda code only in Docker and cannot reach a database: the real handler runs in a local Node " +
             "process against the emulator's Secrets Manager and a local PGlite with pgvector",
@@ -206,8 +223,13 @@ export function applyWorkarounds(
     for (const type of rule.types)
       for (const [name, cfg] of Object.entries(resources[type] ?? {})) {
         if (!rule.applies(cfg)) continue;
+        // the resource's own ignore_changes, and what an earlier rule already added to the override
+        const earlier = (overrides[type]?.[name]?.lifecycle as { ignore_changes?: string[] } | undefined)
+          ?.ignore_changes;
         const own = (
-          (cfg.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ?? []
+          earlier ??
+          (cfg.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ??
+          []
         ).filter((a) => typeof a === "string");
         const ignore = Array.from(new Set([...own, ...rule.attributes]));
         (overrides[type] ??= {})[name] = { lifecycle: { ignore_changes: ignore } };
