@@ -184,11 +184,11 @@ if (!findMotoServer()) {
       });
 
       it("c. the state file holds none of the secret values read back from Secrets Manager", () => {
-        checkPassed(
-          env,
-          "c",
-          "the state file holds no secret value (master password, application password, signing key)",
-        );
+        const name =
+          "the state file holds no secret value (master password, application password, signing key)";
+        checkPassed(env, "c", name);
+        // all three values were read back and looked for
+        expect(step(env, "c").checks.find((x) => x.name === name)?.detail).toMatch(/^0 of 3 values /);
       });
 
       it("d. a second plan reports no changes", () => {

@@ -18,8 +18,10 @@ import {
   isolationCopyName,
   laneAccountId,
   resourceCount,
+  dataApiChecks,
   semaphore,
   standInChecks,
+  stateHoldsNoSecret,
   writeScenarioEnvironments,
 } from "./scenario";
 import { DEFAULT_EMULATOR_ACCOUNT } from "./accounts";
@@ -574,6 +576,39 @@ describe("scenario machinery", () => {
       name: "dev-copy",
       tags: { Environment: "dev-copy", Project: "p" },
     });
+  });
+});
+
+describe("secret values and the Data API mode in the checks", () => {
+  it("finds a secret value in the state as it is or JSON-escaped, and needs values to look for", () => {
+    const state = JSON.stringify({ resources: [{ attributes: { x: 'a"b', y: "plain" } }] });
+    expect(stateHoldsNoSecret(state, ["other", "another"]).ok).toBe(true);
+    expect(stateHoldsNoSecret(state, ["plain"])).toEqual(
+      expect.objectContaining({ ok: false, detail: expect.stringMatching(/^1 of 1 values /) }),
+    );
+    expect(stateHoldsNoSecret(state, ['a"b']).ok).toBe(false);
+    expect(stateHoldsNoSecret(state, []).ok).toBe(false);
+    expect(stateHoldsNoSecret(state, ["plain"]).detail).not.toContain("plain");
+  });
+
+  it("refuses an interface endpoint, a function in the VPC or a cluster without the Data API", () => {
+    const doc: TfJson = {
+      resource: {
+        aws_rds_cluster: { c: { enable_http_endpoint: true } },
+        aws_lambda_function: { f: { function_name: "f" } },
+      },
+    };
+    expect(dataApiChecks(doc, "Apply complete!").every((c) => c.ok)).toBe(true);
+    expect(dataApiChecks(doc, "aws_vpc_endpoint.e: Creating...").map((c) => c.ok)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    const inVpc = structuredClone(doc);
+    (inVpc.resource!.aws_lambda_function.f as Record<string, unknown>).vpc_config = { subnet_ids: [] };
+    inVpc.resource!.aws_vpc_endpoint = { e: {} };
+    (inVpc.resource!.aws_rds_cluster.c as Record<string, unknown>).enable_http_endpoint = false;
+    expect(dataApiChecks(inVpc, "").map((c) => c.ok)).toEqual([false, false, false]);
   });
 });
 
