@@ -20,6 +20,7 @@ import {
 import { DescribeDBClustersCommand, DescribeDBInstancesCommand, RDSClient } from "@aws-sdk/client-rds";
 import {
   DescribeSecretCommand,
+  type DescribeSecretCommandOutput,
   GetSecretValueCommand,
   ListSecretsCommand,
   SecretsManagerClient,
@@ -52,9 +53,12 @@ import {
 } from "@aws-sdk/client-iam";
 import { planNetwork } from "../../modules/network/network";
 import { DEFAULT_DATABASE_NAME } from "../../modules/database/database";
+import { defaultAppRoleName } from "../../modules/db-bootstrap/db-bootstrap";
 import type { EnvConfig } from "../../stacks/config/schema";
 import { secretNames } from "../../stacks/config/rules";
 import { FAKE_CREDENTIALS } from "./moto";
+import type { EmulatorCredentials } from "./accounts";
+import type { StackNames } from "./names";
 
 /** One compared fact. */
 export interface Check {
@@ -67,6 +71,12 @@ export interface Check {
 /** Collects checks; a failed check never throws, so every problem is reported at once. */
 export class Checks {
   public readonly list: Check[] = [];
+  /**
+   * Secret values read back from the emulator's Secrets Manager (passwords,
+   * signing keys), kept in memory only so a caller can check that no file
+   * (the Terraform state) holds them; never printed.
+   */
+  public readonly secretValues: string[] = [];
 
   /** Deep-equal comparison of plain values (arrays compared in order: sort first where order is free). */
   eq(name: string, actual: unknown, expected: unknown): boolean {
@@ -109,13 +119,19 @@ export interface AwsClients {
   /** The emulator endpoint and region, for the raw CloudWatch Logs calls. */
   readonly endpoint: string;
   readonly region: string;
+  /** The keys of the clients (they name the emulator account). */
+  readonly credentials: EmulatorCredentials;
   /** Close every client's connections. */
   destroy(): void;
 }
 
 /** Clients whose only endpoint is the emulator, with placeholder keys. */
-export function awsClients(endpoint: string, region: string): AwsClients {
-  const common = { endpoint, region, credentials: FAKE_CREDENTIALS, maxAttempts: 2 };
+export function awsClients(
+  endpoint: string,
+  region: string,
+  credentials: EmulatorCredentials = FAKE_CREDENTIALS,
+): AwsClients {
+  const common = { endpoint, region, credentials, maxAttempts: 2 };
   const clients = {
     ec2: new EC2Client(common),
     rds: new RDSClient(common),
@@ -129,6 +145,7 @@ export function awsClients(endpoint: string, region: string): AwsClients {
     ...clients,
     endpoint,
     region,
+    credentials,
     destroy: () => Object.values(clients).forEach((c) => c.destroy()),
   };
 }
@@ -146,7 +163,7 @@ export async function logsCall<T>(clients: AwsClients, target: string, body: unk
     headers: {
       "content-type": "application/x-amz-json-1.1",
       "x-amz-target": `Logs_20140328.${target}`,
-      authorization: `AWS4-HMAC-SHA256 Credential=${FAKE_CREDENTIALS.accessKeyId}/${date}/${clients.region}/logs/aws4_request, SignedHeaders=host, Signature=0`,
+      authorization: `AWS4-HMAC-SHA256 Credential=${clients.credentials.accessKeyId}/${date}/${clients.region}/logs/aws4_request, SignedHeaders=host, Signature=0`,
     },
     body: JSON.stringify(body),
   });
@@ -249,8 +266,16 @@ export async function checkStateBucket(clients: AwsClients, bucket: string): Pro
   return c;
 }
 
-/** Everything the environment asks for exists with its settings. */
-export async function checkDeployment(clients: AwsClients, env: EnvConfig): Promise<Checks> {
+/**
+ * Everything the environment asks for exists with its settings. Resources are
+ * found by the physical names of the synthesized stack (`names`), so other
+ * environments in the same emulator account do not disturb the checks.
+ */
+export async function checkDeployment(
+  clients: AwsClients,
+  env: EnvConfig,
+  names: StackNames,
+): Promise<Checks> {
   const c = new Checks();
   const { ec2, rds, secrets, lambda, api, iam } = clients;
   const region = env.region;
@@ -259,21 +284,22 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     publicSubnets: env.network.publicSubnets,
     isolatedSubnets: env.network.isolatedSubnets,
   });
-  const names = secretNames(env);
+  const secretsOf = secretNames(env);
+  // database.access "data-api": no function in the VPC, no interface endpoints, Data API variables
+  const dataApi = env.database.access === "data-api";
+  const vpcName = names.vpcTags.Name ?? env.project;
+  const vpcFilters = [
+    { Name: "cidr", Values: [plan.vpcCidr] },
+    { Name: "tag:Name", Values: [vpcName] },
+    ...(names.vpcTags.Environment ? [{ Name: "tag:Environment", Values: [names.vpcTags.Environment] }] : []),
+  ];
 
   // --- network
   let vpcId = "";
   const subnetIdsByTier: Record<"public" | "isolated", string[]> = { public: [], isolated: [] };
   await c.guard("vpc", async () => {
-    const vpcs = await ec2.send(
-      new DescribeVpcsCommand({
-        Filters: [
-          { Name: "cidr", Values: [plan.vpcCidr] },
-          { Name: "tag:Name", Values: [env.project] },
-        ],
-      }),
-    );
-    if (!c.eq("vpc: one VPC with the CIDR and Name tag", vpcs.Vpcs?.length, 1)) return;
+    const vpcs = await ec2.send(new DescribeVpcsCommand({ Filters: vpcFilters }));
+    if (!c.eq("vpc: one VPC with the CIDR, Name and Environment tags", vpcs.Vpcs?.length, 1)) return;
     const vpc = vpcs.Vpcs![0];
     vpcId = vpc.VpcId!;
     c.eq("vpc cidr", vpc.CidrBlock, plan.vpcCidr);
@@ -315,8 +341,9 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     );
     const byName = new Map((groups.SecurityGroups ?? []).map((g) => [g.GroupName ?? "", g] as const));
     const find = (role: keyof typeof sgIds): SecurityGroup | undefined => {
-      const g = byName.get(`${env.project}-${role}-sg`);
-      c.that(`security group ${env.project}-${role}-sg exists`, !!g, g?.GroupId ?? "missing");
+      const name = names.securityGroups[role] ?? `${env.project}-${role}-sg`;
+      const g = byName.get(name);
+      c.that(`security group ${name} exists`, !!g, g?.GroupId ?? "missing");
       if (g) sgIds[role] = g.GroupId!;
       return g;
     };
@@ -368,7 +395,7 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     c.eq(
       "vpc endpoint services",
       sorted(list.map((e) => e.ServiceName)),
-      sorted(env.endpoints.services.map((s) => endpointServiceName(region, s))),
+      dataApi ? [] : sorted(env.endpoints.services.map((s) => endpointServiceName(region, s))),
     );
     const tierSubnets = sorted(subnetIdsByTier[env.endpoints.subnetTier]);
     for (const e of list) {
@@ -388,11 +415,17 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
 
   // --- database
   let clusterEndpoint = "";
+  let clusterArn = "";
   await c.guard("database", async () => {
-    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+    const clusters = await rds.send(
+      new DescribeDBClustersCommand(
+        names.clusterIdentifier ? { DBClusterIdentifier: names.clusterIdentifier } : {},
+      ),
+    );
     if (!c.eq("database: one Aurora cluster", clusters.DBClusters?.length, 1)) return;
     const cl = clusters.DBClusters![0];
     clusterEndpoint = cl.Endpoint ?? "";
+    clusterArn = cl.DBClusterArn ?? "";
     const d = env.database;
     c.eq(
       "cluster engine, version, mode",
@@ -439,12 +472,27 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     );
   });
 
-  // --- secrets (values parsed, never printed)
+  // --- the master user's secret, created and managed by RDS (manage_master_user_password)
+  await c.guard("master user secret", async () => {
+    const clusters = await rds.send(
+      new DescribeDBClustersCommand(
+        names.clusterIdentifier ? { DBClusterIdentifier: names.clusterIdentifier } : {},
+      ),
+    );
+    const arn = clusters.DBClusters?.[0]?.MasterUserSecret?.SecretArn;
+    if (!c.that("cluster master user secret managed by RDS", !!arn, arn ?? "no MasterUserSecret")) return;
+    const value = await secrets.send(new GetSecretValueCommand({ SecretId: arn }));
+    const parsed = JSON.parse(value.SecretString ?? "{}") as Record<string, unknown>;
+    c.eq("master user secret keys", sorted(Object.keys(parsed)), ["password", "username"]);
+    if (typeof parsed.password === "string" && parsed.password) c.secretValues.push(parsed.password);
+  });
+
+  // --- secrets (values parsed, never printed): written by the bootstrap function, not by Terraform
   const secretArns: string[] = [];
   await c.guard("secrets", async () => {
     const expectKeys: Record<string, string[]> = {
-      [names.database]: ["database", "host", "password", "port", "username"],
-      [names.app]: ["algorithm", "secret_key"],
+      [secretsOf.database]: ["database", "host", "password", "port", "username"],
+      [secretsOf.app]: ["algorithm", "secret_key"],
     };
     for (const [name, keys] of Object.entries(expectKeys)) {
       const described = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
@@ -459,20 +507,24 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
         continue;
       }
       c.eq(`secret ${name} keys`, sorted(Object.keys(parsed)), keys);
+      for (const key of ["password", "secret_key"])
+        if (typeof parsed[key] === "string" && parsed[key]) c.secretValues.push(parsed[key]);
       const empty = Object.entries(parsed)
         .filter(([, v]) => v === "" || v === null || v === undefined)
         .map(([k]) => k);
       c.eq(`secret ${name} has no empty value`, empty, []);
-      if (name === names.database) {
+      if (name === secretsOf.database) {
+        // the application role the bootstrap function creates, never the master user
+        const database = env.database.databaseName ?? DEFAULT_DATABASE_NAME;
         c.eq(
-          `secret ${name} connection details`,
+          `secret ${name} connection details (the application role)`,
           [parsed.host, parsed.port, parsed.database, parsed.username],
-          [
-            clusterEndpoint,
-            5432,
-            env.database.databaseName ?? DEFAULT_DATABASE_NAME,
-            env.database.masterUsername,
-          ],
+          [clusterEndpoint, 5432, database, names.appRoleName ?? defaultAppRoleName(database)],
+        );
+        c.that(
+          `secret ${name} username is not the master user`,
+          parsed.username !== env.database.masterUsername,
+          String(parsed.username),
         );
         c.that(
           `secret ${name} password`,
@@ -490,6 +542,23 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     }
   });
 
+  // --- scheduled rotation of the database secret (secretRotation)
+  await c.guard("secret rotation", async () => {
+    const d = await secrets.send(new DescribeSecretCommand({ SecretId: secretsOf.database }));
+    const rotation = env.secretRotation;
+    c.eq(
+      `secret ${secretsOf.database} rotation (enabled, function, days)`,
+      [
+        d.RotationEnabled ?? false,
+        d.RotationLambdaARN ? d.RotationLambdaARN.split(":function:").pop() : undefined,
+        d.RotationRules?.AutomaticallyAfterDays,
+      ],
+      rotation.enabled
+        ? [true, names.rotationFunction, rotation.automaticallyAfterDays]
+        : [false, undefined, undefined],
+    );
+  });
+
   // --- function
   await c.guard("function", async () => {
     const fn = await lambda.send(
@@ -497,8 +566,12 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
     );
     const x = env.compute;
     c.eq("function memory, timeout", [fn.MemorySize, fn.Timeout], [x.memoryMb, x.timeoutSeconds]);
-    c.eq("function subnets", sorted(fn.VpcConfig?.SubnetIds ?? []), sorted(subnetIdsByTier[x.subnetTier]));
-    c.eq("function security groups", fn.VpcConfig?.SecurityGroupIds ?? [], [sgIds.app]);
+    c.eq(
+      "function subnets",
+      sorted(fn.VpcConfig?.SubnetIds ?? []),
+      dataApi ? [] : sorted(subnetIdsByTier[x.subnetTier]),
+    );
+    c.eq("function security groups", fn.VpcConfig?.SecurityGroupIds ?? [], dataApi ? [] : [sgIds.app]);
     const vars = fn.Environment?.Variables ?? {};
     c.eq(
       "function environment",
@@ -509,8 +582,15 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
           LLM_MODEL_ID: x.llmModelId,
           EMBEDDING_MODEL_ID: x.embeddingModelId,
           ...x.environment,
-          DB_SECRET_NAME: names.database,
-          APP_SECRET_NAME: names.app,
+          DB_SECRET_NAME: secretsOf.database,
+          APP_SECRET_NAME: secretsOf.app,
+          ...(dataApi
+            ? {
+                DB_CLUSTER_ARN: clusterArn,
+                DB_NAME: env.database.databaseName ?? DEFAULT_DATABASE_NAME,
+                DB_SECRET_ARN: secretArns[0],
+              }
+            : {}),
         }).sort(([a], [b]) => a.localeCompare(b)),
       ),
     );
@@ -536,18 +616,24 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
       secretArns.length,
     );
     const all = await lambda.send(new ListFunctionsCommand({}));
+    const mine = new Set(names.functions);
     c.eq(
       "functions",
-      sorted((all.Functions ?? []).map((f) => f.FunctionName)),
-      sorted([x.functionName, `${env.project}-db-bootstrap`]),
+      sorted((all.Functions ?? []).map((f) => f.FunctionName ?? "").filter((n) => mine.has(n))),
+      sorted([
+        x.functionName,
+        names.bootstrapFunction ?? `${env.project}-db-bootstrap`,
+        ...(names.rotationFunction ? [names.rotationFunction] : []),
+      ]),
     );
   });
 
   // --- HTTP API
   await c.guard("http api", async () => {
     const apis = await api.send(new GetApisCommand({}));
-    if (!c.eq("http api: one API", apis.Items?.length, 1)) return;
-    const a = apis.Items![0];
+    const items = (apis.Items ?? []).filter((x) => !names.apiName || x.Name === names.apiName);
+    if (!c.eq("http api: one API", items.length, 1)) return;
+    const a = items[0];
     c.eq("api protocol", a.ProtocolType, "HTTP");
     const routes = await api.send(new GetRoutesCommand({ ApiId: a.ApiId }));
     c.eq("api routes", sorted((routes.Items ?? []).map((r) => r.RouteKey)), ["$default", "GET /health"]);
@@ -585,10 +671,14 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
 
   // --- log groups: one per function, the API's access logs, the database's exports; each with its retention
   await c.guard("log groups", async () => {
-    const groups = await logGroups(clients);
+    const ownGroups = new Set(names.logGroups);
+    const groups = (await logGroups(clients)).filter((g) => ownGroups.has(g.logGroupName));
     const expected: ReadonlyArray<readonly [string, number | undefined]> = [
       [`/aws/lambda/${env.compute.functionName}`, env.compute.logRetentionDays],
-      [`/aws/lambda/${env.project}-db-bootstrap`, env.compute.logRetentionDays],
+      [
+        `/aws/lambda/${names.bootstrapFunction ?? `${env.project}-db-bootstrap`}`,
+        env.compute.logRetentionDays,
+      ],
       ["/aws/apigateway/", env.api.logRetentionDays],
       ["/aws/rds/cluster/", env.database.logRetentionDays],
     ];
@@ -605,31 +695,136 @@ export async function checkDeployment(clients: AwsClients, env: EnvConfig): Prom
   return c;
 }
 
-/** Nothing of the environment is left; its secrets are scheduled for deletion after their recovery window. */
+/**
+ * Nothing of the environment is left (found by the physical names of its
+ * synthesized stack); its secrets are scheduled for deletion after their
+ * recovery window.
+ */
 export async function checkDestroyed(
   clients: AwsClients,
   env: EnvConfig,
-  opts: { readonly destroyedAt: Date; readonly stateBucket: string },
+  names: StackNames,
+  opts: { readonly destroyedAt: Date },
+): Promise<Checks> {
+  const c = new Checks();
+  const { ec2, rds, secrets, lambda, api, iam } = clients;
+  await c.guard("destroyed: network", async () => {
+    const filters = Object.entries(names.vpcTags)
+      .filter(([k]) => k === "Name" || k === "Environment")
+      .map(([k, v]) => ({ Name: `tag:${k}`, Values: [v] }));
+    const tagged = await ec2.send(
+      new DescribeVpcsCommand({ Filters: [{ Name: "cidr", Values: [env.network.vpcCidr] }, ...filters] }),
+    );
+    c.eq(
+      `no VPC ${env.network.vpcCidr} tagged ${filters.map((f) => f.Values[0]).join("/")}`,
+      tagged.Vpcs?.length ?? 0,
+      0,
+    );
+  });
+  await c.guard("destroyed: database", async () => {
+    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+    c.eq(
+      `no DB cluster ${names.clusterIdentifier}`,
+      (clusters.DBClusters ?? [])
+        .map((x) => x.DBClusterIdentifier)
+        .filter((id) => id === names.clusterIdentifier),
+      [],
+    );
+    const instances = await rds.send(new DescribeDBInstancesCommand({}));
+    const own = new Set(names.instanceIdentifiers);
+    c.eq(
+      "no DB instance of the stack",
+      (instances.DBInstances ?? []).map((x) => x.DBInstanceIdentifier ?? "").filter((id) => own.has(id)),
+      [],
+    );
+  });
+  await c.guard("destroyed: functions, API, roles, log groups", async () => {
+    const fns = new Set(names.functions);
+    c.eq(
+      "no function of the stack",
+      ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? [])
+        .map((f) => f.FunctionName ?? "")
+        .filter((n) => fns.has(n)),
+      [],
+    );
+    c.eq(
+      `no HTTP API ${names.apiName}`,
+      ((await api.send(new GetApisCommand({}))).Items ?? [])
+        .map((a) => a.Name)
+        .filter((n) => n === names.apiName),
+      [],
+    );
+    const roles = new Set(names.roles);
+    c.eq(
+      "no IAM role of the stack",
+      ((await iam.send(new ListRolesCommand({}))).Roles ?? [])
+        .map((r) => r.RoleName ?? "")
+        .filter((n) => roles.has(n)),
+      [],
+    );
+    const groups = new Set(names.logGroups);
+    c.eq(
+      "no log group of the stack",
+      (await logGroups(clients)).map((g) => g.logGroupName).filter((n) => groups.has(n)),
+      [],
+    );
+  });
+  await c.guard("destroyed: secrets", async () => {
+    const own = secretNames(env);
+    const window = env.secrets.recoveryWindowDays;
+    for (const name of [own.database, own.app]) {
+      let d: DescribeSecretCommandOutput | undefined;
+      try {
+        d = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
+      } catch (e) {
+        if ((e as { name?: string }).name !== "ResourceNotFoundException") throw e;
+      }
+      if (window === 0) {
+        c.that(`secret ${name} deleted at once (recovery window 0)`, !d, d ? "still exists" : "gone");
+        continue;
+      }
+      // moto reports DeletedDate as the end of the recovery window
+      const days = d?.DeletedDate ? (d.DeletedDate.getTime() - opts.destroyedAt.getTime()) / 86_400_000 : NaN;
+      c.that(
+        `secret ${name} scheduled for deletion after ${window} days`,
+        Math.abs(days - window) < 0.05,
+        d?.DeletedDate
+          ? `DeletedDate ${d.DeletedDate.toISOString()} (${days.toFixed(2)} days after destroy)`
+          : "no DeletedDate",
+      );
+    }
+    const mine = new Set([own.database, own.app]);
+    c.eq(
+      "no secret of the stack listed (scheduled ones are hidden)",
+      ((await secrets.send(new ListSecretsCommand({}))).SecretList ?? [])
+        .map((s) => s.Name ?? "")
+        .filter((n) => mine.has(n)),
+      [],
+    );
+  });
+  return c;
+}
+
+/**
+ * Nothing is left in the emulator account once every environment deployed
+ * into it is destroyed: no VPC but the default one, no security group but
+ * default ones, no endpoint that is not `deleted`, no DB cluster or instance,
+ * function, HTTP API, role of the project, log group or listed secret, and no
+ * bucket but the state bucket (when the account holds it).
+ */
+export async function checkAccountEmpty(
+  clients: AwsClients,
+  opts: { readonly project: string; readonly buckets: readonly string[] },
 ): Promise<Checks> {
   const c = new Checks();
   const { ec2, rds, secrets, lambda, api, iam, s3 } = clients;
-  await c.guard("destroyed: network", async () => {
+  await c.guard("account empty: network", async () => {
     const vpcs = await ec2.send(new DescribeVpcsCommand({}));
-    const left = (vpcs.Vpcs ?? []).filter((v) => !v.IsDefault);
     c.eq(
       "no VPC but the emulator's default",
-      left.map((v) => `${v.VpcId} ${v.CidrBlock}`),
+      (vpcs.Vpcs ?? []).filter((v) => !v.IsDefault).map((v) => `${v.VpcId} ${v.CidrBlock}`),
       [],
     );
-    const tagged = await ec2.send(
-      new DescribeVpcsCommand({
-        Filters: [
-          { Name: "cidr", Values: [env.network.vpcCidr] },
-          { Name: "tag:Name", Values: [env.project] },
-        ],
-      }),
-    );
-    c.eq(`no VPC ${env.network.vpcCidr} named ${env.project}`, tagged.Vpcs?.length ?? 0, 0);
     const sgs = await ec2.send(new DescribeSecurityGroupsCommand({}));
     c.eq(
       "no security group but default ones",
@@ -646,37 +841,36 @@ export async function checkDestroyed(
       [],
     );
   });
-  await c.guard("destroyed: database", async () => {
-    const clusters = await rds.send(new DescribeDBClustersCommand({}));
+  await c.guard("account empty: database, functions, API, roles, logs, secrets, buckets", async () => {
     c.eq(
       "no DB cluster",
-      (clusters.DBClusters ?? []).map((x) => x.DBClusterIdentifier),
+      ((await rds.send(new DescribeDBClustersCommand({}))).DBClusters ?? []).map(
+        (x) => x.DBClusterIdentifier,
+      ),
       [],
     );
-    const instances = await rds.send(new DescribeDBInstancesCommand({}));
     c.eq(
       "no DB instance",
-      (instances.DBInstances ?? []).map((x) => x.DBInstanceIdentifier),
+      ((await rds.send(new DescribeDBInstancesCommand({}))).DBInstances ?? []).map(
+        (x) => x.DBInstanceIdentifier,
+      ),
       [],
     );
-  });
-  await c.guard("destroyed: functions, API, roles, log groups", async () => {
-    const fns = await lambda.send(new ListFunctionsCommand({}));
     c.eq(
       "no function",
-      (fns.Functions ?? []).map((f) => f.FunctionName),
+      ((await lambda.send(new ListFunctionsCommand({}))).Functions ?? []).map((f) => f.FunctionName),
       [],
     );
-    const apis = await api.send(new GetApisCommand({}));
     c.eq(
       "no HTTP API",
-      (apis.Items ?? []).map((a) => a.Name),
+      ((await api.send(new GetApisCommand({}))).Items ?? []).map((a) => a.Name),
       [],
     );
-    const roles = await iam.send(new ListRolesCommand({}));
     c.eq(
-      `no IAM role of ${env.project}`,
-      (roles.Roles ?? []).map((r) => r.RoleName).filter((n) => n?.startsWith(env.project)),
+      `no IAM role of ${opts.project}`,
+      ((await iam.send(new ListRolesCommand({}))).Roles ?? [])
+        .map((r) => r.RoleName)
+        .filter((n) => n?.startsWith(opts.project)),
       [],
     );
     c.eq(
@@ -684,39 +878,15 @@ export async function checkDestroyed(
       (await logGroups(clients)).map((g) => g.logGroupName),
       [],
     );
-  });
-  await c.guard("destroyed: secrets", async () => {
-    const names = secretNames(env);
-    const window = env.secrets.recoveryWindowDays;
-    for (const name of [names.database, names.app]) {
-      const d = await secrets.send(new DescribeSecretCommand({ SecretId: name }));
-      if (window === 0) {
-        c.that(`secret ${name} deleted`, false, "still exists although the recovery window is 0");
-        continue;
-      }
-      // moto reports DeletedDate as the end of the recovery window
-      const days = d.DeletedDate ? (d.DeletedDate.getTime() - opts.destroyedAt.getTime()) / 86_400_000 : NaN;
-      c.that(
-        `secret ${name} scheduled for deletion after ${window} days`,
-        Math.abs(days - window) < 0.05,
-        d.DeletedDate
-          ? `DeletedDate ${d.DeletedDate.toISOString()} (${days.toFixed(2)} days after destroy)`
-          : "no DeletedDate",
-      );
-    }
-    const listed = await secrets.send(new ListSecretsCommand({}));
     c.eq(
       "no secret listed (scheduled ones are hidden)",
-      (listed.SecretList ?? []).map((s) => s.Name),
+      ((await secrets.send(new ListSecretsCommand({}))).SecretList ?? []).map((s) => s.Name),
       [],
     );
-  });
-  await c.guard("destroyed: buckets", async () => {
-    const buckets = await s3.send(new ListBucketsCommand({}));
     c.eq(
-      "only the state bucket is left",
-      (buckets.Buckets ?? []).map((b) => b.Name),
-      [opts.stateBucket],
+      opts.buckets.length ? "only the state bucket is left" : "no bucket",
+      ((await s3.send(new ListBucketsCommand({}))).Buckets ?? []).map((b) => b.Name),
+      [...opts.buckets],
     );
   });
   return c;

@@ -1,5 +1,5 @@
 /**
- * `npx tsx tools/emulator/cli.ts [--env dev] [--out .e2e]`
+ * `npx tsx tools/emulator/cli.ts [--env dev,prod] [--copy dev] [--short dev-lowcost] [--concurrency 3] [--out .e2e]`
  *
  * Starts moto on a free port of 127.0.0.1, runs the end-to-end scenario
  * (apply, SDK checks, no-op replan, state locking, destroy, state versions)
@@ -8,19 +8,21 @@
  */
 import { parseArgs } from "node:util";
 import { findMotoServer, motoVersion, MOTO_VERSION } from "./moto";
-import { runScenario, scenarioPrerequisites, type ScenarioResult } from "./scenario";
+import { runScenarios, scenarioPrerequisites, type ScenarioResult } from "./scenario";
 
 function summary(r: ScenarioResult): string {
   const lines = [
     "",
-    `e2e ${r.environment} against ${r.endpoint}: ${r.ok ? "PASSED" : "FAILED"} in ${r.totalSeconds.toFixed(1)} s`,
-    `  bootstrap applied ${r.counts.bootstrap}, applied ${r.counts.applied}, replanned with 0 changes: ${
-      r.steps.find((s) => s.id === "d")?.ok ? "yes" : "no"
-    }, destroyed ${r.counts.destroyed}, state versions ${r.counts.stateVersions}`,
+    `e2e ${r.environments.join(", ")} against ${r.endpoint}: ${r.ok ? "PASSED" : "FAILED"} in ${r.totalSeconds.toFixed(1)} s`,
+    `  bootstrap applied ${r.counts.bootstrap}`,
   ];
+  for (const [env, c] of Object.entries(r.counts.lanes))
+    lines.push(
+      `  ${env} (account ${r.accounts[env]}): applied ${c.applied}, destroyed ${c.destroyed}, state versions ${c.stateVersions}, redeployed ${c.redeployed}`,
+    );
   for (const s of r.steps)
     lines.push(
-      `  ${s.id.padEnd(5)} ${s.ok ? "ok    " : "FAILED"} ${s.seconds.toFixed(1).padStart(6)} s  ${s.title}`,
+      `  ${`[${s.env}]`.padEnd(16)} ${s.id.padEnd(5)} ${s.ok ? "ok    " : "FAILED"} ${s.seconds.toFixed(1).padStart(6)} s  ${s.title}`,
     );
   const standIns = Object.entries(r.standIns).filter(([, l]) => l.length);
   const workarounds = Object.entries(r.workarounds).filter(([, l]) => l.length);
@@ -36,6 +38,9 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       env: { type: "string", default: "dev" },
+      copy: { type: "string" },
+      short: { type: "string", default: "" },
+      concurrency: { type: "string", default: "3" },
       out: { type: "string", default: ".e2e" },
       verbose: { type: "boolean", default: false },
     },
@@ -48,10 +53,23 @@ async function main(): Promise<number> {
   const installed = motoVersion(findMotoServer()!);
   if (installed !== MOTO_VERSION)
     console.warn(`e2e: warning: moto ${installed} installed, ${MOTO_VERSION} pinned`);
-  const result = await runScenario({ environment: values.env, workDir: values.out });
+  const result = await runScenarios({
+    environments: values.env
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
+    isolationCopyOf: values.copy,
+    shortLanes: values.short
+      .split(",")
+      .map((e) => e.trim())
+      .filter(Boolean),
+    concurrency: Number(values.concurrency),
+    workDir: values.out,
+  });
   if (values.verbose)
     for (const s of result.steps)
-      for (const c of s.checks) console.log(`  [${s.id}] ${c.ok ? "ok" : "FAILED"} ${c.name}: ${c.detail}`);
+      for (const c of s.checks)
+        console.log(`  [${s.env}] ${s.id} ${c.ok ? "ok" : "FAILED"} ${c.name}: ${c.detail}`);
   console.log(summary(result));
   return result.ok ? 0 : 1;
 }

@@ -95,6 +95,10 @@ export const EMULATOR_NOTES: readonly string[] = [
     "whose Condition key the request does not carry does not apply (as in AWS; moto 5.2.5 denied every state " +
     "access under the state bucket's aws:SecureTransport/s3:TlsVersion Deny statements)",
   "emulator: MOTO_IAM_LOAD_MANAGED_POLICIES=true: AWS managed policies exist, as in every AWS account",
+  "emulator: moto 5.2.5 runs a rotation function only in Docker, which is not available here: RotateSecret " +
+    "(rotate_immediately = false) stores the rotation configuration, and its call of the function's testSecret " +
+    "step fails inside moto (logged as 'error running docker' in moto.log) without failing the request; the " +
+    "rotation function and the configuration are applied and checked, no rotation step runs",
 ];
 
 /** The launcher: moto's server with the bucket-policy correction described in moto_server.py. */

@@ -13,7 +13,25 @@ import {
 } from "./overlay";
 import { applyWorkarounds } from "./workarounds";
 import { BLACKHOLE_PROXY, emulatorProcessEnv, freePort } from "./moto";
-import { resourceCount, standInChecks } from "./scenario";
+import {
+  environmentForAccount,
+  isolationCopyName,
+  laneAccountId,
+  resourceCount,
+  dataApiChecks,
+  semaphore,
+  standInChecks,
+  stateHoldsNoSecret,
+  writeScenarioEnvironments,
+} from "./scenario";
+import { DEFAULT_EMULATOR_ACCOUNT } from "./accounts";
+import { invocationResult } from "./migration";
+import { nameCollisions, stackNames } from "./names";
+import {
+  applyProductionDestroyOverride,
+  preventDestroyResources,
+  productionDestroyOverrideEnv,
+} from "./production";
 import { killGroup, spawnTracked, trackedPids } from "./processes";
 
 const ENDPOINT = "http://127.0.0.1:4566";
@@ -199,6 +217,23 @@ describe("emulator workarounds", () => {
     ).toEqual(["aws_lambda_function.fn", "aws_rds_cluster.c", "aws_vpc_security_group_ingress_rule.from_sg"]);
   });
 
+  it("keeps every rule's attributes when several rules ignore changes on one resource", () => {
+    const doc = stack();
+    Object.assign(doc.resource!.aws_rds_cluster.c, {
+      enable_http_endpoint: true,
+      lifecycle: { ignore_changes: ["final_snapshot_identifier"] },
+    });
+    const { overrides, workarounds } = applyWorkarounds(doc);
+    expect(overrides.aws_rds_cluster.c).toEqual({
+      lifecycle: {
+        ignore_changes: ["final_snapshot_identifier", "scaling_configuration", "enable_http_endpoint"],
+      },
+    });
+    expect(
+      workarounds.filter((w) => w.resource === "aws_rds_cluster.c").map((w) => `${w.kind} ${w.detail}`),
+    ).toEqual(["ignore-changes scaling_configuration", "ignore-changes enable_http_endpoint"]);
+  });
+
   it("drops newer_noncurrent_versions from the lifecycle rule, and says so", () => {
     const { doc, workarounds } = applyWorkarounds(stack());
     const rule = (
@@ -350,5 +385,298 @@ describe("stand-in check", () => {
       ok: false,
       detail: "not in state",
     });
+  });
+});
+
+describe("local run of the migration invocation", () => {
+  const ctx = {
+    endpoint: ENDPOINT,
+    region: "ap-northeast-1",
+    credentials: { accessKeyId: "AKIAEMULATOR", secretAccessKey: "emulator" },
+    databasePort: 54321,
+  };
+  const withFunction = (): TfJson => {
+    const doc = stack();
+    Object.assign(doc.resource!.aws_lambda_function.fn, {
+      filename: "assets/code/archive.zip",
+      handler: "index.handler",
+      environment: {
+        variables: {
+          DB_SECRET_NAME: "${aws_secretsmanager_secret.db.name}",
+          DB_SSL_MODE: "verify-full",
+          NODE_EXTRA_CA_CERTS: "/var/runtime/ca-cert.pem",
+        },
+      },
+    });
+    return doc;
+  };
+
+  it("runs the invoked function's package with its environment, the emulator endpoint and the local database", () => {
+    const { doc, workarounds } = applyWorkarounds(withFunction(), { localInvocation: ctx });
+    const standIn = doc.resource!.terraform_data.emulator_lambda_invocation_run;
+    const run = (
+      standIn.provisioner as Array<Record<string, { command: string; environment: Record<string, string> }>>
+    )[0]["local-exec"];
+    expect(run.command).toMatch(/invoke-handler\.cjs" "assets\/code\/archive\.zip" "index\.handler"$/);
+    expect(run.environment).toEqual(
+      expect.objectContaining({
+        DB_SECRET_NAME: "${aws_secretsmanager_secret.db.name}",
+        DB_SSL_MODE: "disable",
+        AWS_ENDPOINT_URL: ENDPOINT,
+        AWS_REGION: "ap-northeast-1",
+        AWS_ACCESS_KEY_ID: "AKIAEMULATOR",
+        EMULATOR_DB_PORT: "54321",
+        EMULATOR_INVOCATION_INPUT: '{"action":"migrate"}',
+      }),
+    );
+    expect(run.environment.NODE_OPTIONS).toMatch(/^--require .*db-redirect\.cjs$/);
+    expect(run.environment).not.toHaveProperty("NODE_EXTRA_CA_CERTS");
+    expect(workarounds.map((w) => `${w.kind} ${w.resource}`)).toEqual(
+      expect.arrayContaining(["stand-in aws_lambda_invocation.run", "local-run aws_lambda_invocation.run"]),
+    );
+    expect(workarounds.find((w) => w.kind === "local-run")!.detail).toContain("DB_SSL_MODE=disable");
+  });
+
+  it("runs a Data API package in its PostgreSQL mode with the master user secret it would sign in with", () => {
+    const doc = withFunction();
+    const fn = doc.resource!.aws_lambda_function.fn as { environment: { variables: Record<string, string> } };
+    Object.assign(fn.environment.variables, {
+      DB_CLUSTER_ARN: "${aws_rds_cluster.c.arn}",
+      DB_SECRET_ARN: "${aws_rds_cluster.c.master_user_secret[0].secret_arn}",
+      DB_NAME: "app",
+    });
+    const { doc: out, workarounds } = applyWorkarounds(doc, { localInvocation: ctx });
+    const run = (
+      out.resource!.terraform_data.emulator_lambda_invocation_run.provisioner as Array<
+        Record<string, { environment: Record<string, string> }>
+      >
+    )[0]["local-exec"];
+    expect(run.environment).not.toHaveProperty("DB_CLUSTER_ARN");
+    expect(run.environment).not.toHaveProperty("DB_SECRET_ARN");
+    expect(run.environment).toEqual(
+      expect.objectContaining({
+        MASTER_USER_SECRET_ID: "${aws_rds_cluster.c.master_user_secret[0].secret_arn}",
+        DB_NAME: "app",
+      }),
+    );
+    expect(workarounds.find((w) => w.kind === "local-run")!.detail).toContain("DB_CLUSTER_ARN left out");
+    // the package of a function in the VPC keeps its own variables
+    const vpc = applyWorkarounds(withFunction(), { localInvocation: ctx });
+    expect(vpc.workarounds.find((w) => w.kind === "local-run")!.detail).not.toContain("DB_CLUSTER_ARN");
+  });
+
+  it("adds no provisioner without a local database, and refuses an endpoint off 127.0.0.1", () => {
+    const plain =
+      applyWorkarounds(withFunction()).doc.resource!.terraform_data.emulator_lambda_invocation_run;
+    expect(plain).not.toHaveProperty("provisioner");
+    expect(() =>
+      applyWorkarounds(withFunction(), { localInvocation: { ...ctx, endpoint: "http://10.0.0.1:1" } }),
+    ).toThrow(/127\.0\.0\.1/);
+  });
+
+  it("reads the handler's result line from terraform's output", () => {
+    const out =
+      'terraform_data.x (local-exec): EMULATOR INVOCATION RESULT {"applied":["0001"],"vectorCheck":"ok"}\n';
+    expect(invocationResult(out)).toEqual({ applied: ["0001"], vectorCheck: "ok" });
+    expect(invocationResult("EMULATOR INVOCATION FAILED BootstrapError: x")).toBeUndefined();
+  });
+});
+
+describe("performance insights workaround", () => {
+  it("ignores the Performance Insights settings of instances that turn them on, only those", () => {
+    const doc = stack();
+    doc.resource!.aws_rds_cluster_instance = {
+      on: { performance_insights_enabled: true, performance_insights_retention_period: 7 },
+      off: { performance_insights_enabled: false },
+    };
+    const { overrides } = applyWorkarounds(doc);
+    expect(overrides.aws_rds_cluster_instance).toEqual({
+      on: {
+        lifecycle: {
+          ignore_changes: [
+            "performance_insights_enabled",
+            "performance_insights_kms_key_id",
+            "performance_insights_retention_period",
+          ],
+        },
+      },
+    });
+  });
+});
+
+describe("scenario machinery", () => {
+  it("runs at most `limit` tasks at a time, all of them", async () => {
+    const limit = semaphore(2);
+    let active = 0;
+    let peak = 0;
+    const done = await Promise.all(
+      [1, 2, 3, 4, 5].map((n) =>
+        limit(async () => {
+          active++;
+          peak = Math.max(peak, active);
+          await new Promise((r) => setTimeout(r, 10));
+          active--;
+          return n;
+        }),
+      ),
+    );
+    expect(done).toEqual([1, 2, 3, 4, 5]);
+    expect(peak).toBe(2);
+    expect(() => semaphore(0)).toThrow(/positive integer/);
+  });
+
+  it("gives the first lane moto's default account and every other lane its own", () => {
+    expect(laneAccountId(0)).toBe(DEFAULT_EMULATOR_ACCOUNT);
+    const others = [1, 2, 3].map(laneAccountId);
+    expect(new Set([DEFAULT_EMULATOR_ACCOUNT, ...others]).size).toBe(4);
+    for (const id of others) expect(id).toMatch(/^\d{12}$/);
+  });
+
+  it("names the isolation copy within the environment name rule", () => {
+    expect(isolationCopyName("dev")).toBe("dev-copy");
+    expect(isolationCopyName("a-very-long-environment")).toMatch(/^[a-z][a-z0-9-]{0,19}$/);
+  });
+
+  it("points an account allow-list at the emulator account and leaves other files alone", () => {
+    expect(
+      environmentForAccount({ name: "prod", allowedAccountIds: ["111111111111"] }, "210987654321"),
+    ).toEqual({
+      name: "prod",
+      allowedAccountIds: ["210987654321"],
+    });
+    expect(environmentForAccount({ name: "dev" }, "123456789012")).toEqual({ name: "dev" });
+  });
+
+  it("keeps the GitHub deploy roles' account in the allow-list of an environment with an S3 backend", () => {
+    const s3 = { name: "prod", allowedAccountIds: ["111111111111"], backend: { type: "s3" } };
+    expect(environmentForAccount(s3, "210987654321", "123456789012").allowedAccountIds).toEqual([
+      "210987654321",
+      "123456789012",
+    ]);
+    expect(environmentForAccount(s3, "123456789012", "123456789012").allowedAccountIds).toEqual([
+      "123456789012",
+    ]);
+    const local = { ...s3, backend: { type: "local" } };
+    expect(environmentForAccount(local, "210987654321", "123456789012").allowedAccountIds).toEqual([
+      "210987654321",
+    ]);
+  });
+
+  it("writes the environment folder with the copy under its own name and Environment tag", () => {
+    const src = mkdtempSync(join(tmpdir(), "envs-src-"));
+    const out = join(mkdtempSync(join(tmpdir(), "envs-out-")), "environments");
+    writeFileSync(
+      join(src, "dev.json"),
+      JSON.stringify({ name: "dev", tags: { Environment: "dev", Project: "p" } }),
+    );
+    writeFileSync(join(src, "environment.schema.json"), "{}");
+    writeScenarioEnvironments(src, out, { dev: DEFAULT_EMULATOR_ACCOUNT }, { of: "dev", name: "dev-copy" });
+    expect(readdirSync(out).sort()).toEqual(["dev-copy.json", "dev.json", "environment.schema.json"]);
+    expect(JSON.parse(readFileSync(join(out, "dev-copy.json"), "utf8"))).toEqual({
+      name: "dev-copy",
+      tags: { Environment: "dev-copy", Project: "p" },
+    });
+  });
+});
+
+describe("secret values and the Data API mode in the checks", () => {
+  it("finds a secret value in the state as it is or JSON-escaped, and needs values to look for", () => {
+    const state = JSON.stringify({ resources: [{ attributes: { x: 'a"b', y: "plain" } }] });
+    expect(stateHoldsNoSecret(state, ["other", "another"]).ok).toBe(true);
+    expect(stateHoldsNoSecret(state, ["plain"])).toEqual(
+      expect.objectContaining({ ok: false, detail: expect.stringMatching(/^1 of 1 values /) }),
+    );
+    expect(stateHoldsNoSecret(state, ['a"b']).ok).toBe(false);
+    expect(stateHoldsNoSecret(state, []).ok).toBe(false);
+    expect(stateHoldsNoSecret(state, ["plain"]).detail).not.toContain("plain");
+  });
+
+  it("refuses an interface endpoint, a function in the VPC or a cluster without the Data API", () => {
+    const doc: TfJson = {
+      resource: {
+        aws_rds_cluster: { c: { enable_http_endpoint: true } },
+        aws_lambda_function: { f: { function_name: "f" } },
+      },
+    };
+    expect(dataApiChecks(doc, "Apply complete!").every((c) => c.ok)).toBe(true);
+    expect(dataApiChecks(doc, "aws_vpc_endpoint.e: Creating...").map((c) => c.ok)).toEqual([
+      true,
+      false,
+      true,
+    ]);
+    const inVpc = structuredClone(doc);
+    (inVpc.resource!.aws_lambda_function.f as Record<string, unknown>).vpc_config = { subnet_ids: [] };
+    inVpc.resource!.aws_vpc_endpoint = { e: {} };
+    (inVpc.resource!.aws_rds_cluster.c as Record<string, unknown>).enable_http_endpoint = false;
+    expect(dataApiChecks(inVpc, "").map((c) => c.ok)).toEqual([false, false, false]);
+  });
+});
+
+describe("physical names", () => {
+  const env = (fn: string, secret: string): TfJson => ({
+    resource: {
+      aws_lambda_function: { f: { function_name: fn }, b: { function_name: `${fn}-bootstrap` } },
+      aws_lambda_invocation: { i: { function_name: "${aws_lambda_function.b.function_name}" } },
+      aws_secretsmanager_secret: { s: { name: secret } },
+      aws_security_group: { "security_app-sg_1C8E587D": { name: "p-app-sg" } },
+      aws_iam_role_policy: { p: { name: "same-everywhere" } },
+      aws_rds_cluster: {
+        c: {
+          cluster_identifier: "p-cluster",
+          final_snapshot_identifier: "p-final",
+          skip_final_snapshot: false,
+        },
+      },
+      aws_vpc: { v: { tags: { Name: "p", Environment: fn } } },
+    },
+  });
+
+  it("reads the names the SDK checks look for from the stack", () => {
+    const names = stackNames(env("p-dev", "p/db"));
+    expect(names).toEqual(
+      expect.objectContaining({
+        functions: ["p-dev", "p-dev-bootstrap"],
+        bootstrapFunction: "p-dev-bootstrap",
+        securityGroups: { app: "p-app-sg" },
+        secrets: ["p/db"],
+        clusterIdentifier: "p-cluster",
+        finalSnapshotIdentifier: "p-final",
+        vpcTags: { Name: "p", Environment: "p-dev" },
+      }),
+    );
+  });
+
+  it("lists the account-wide names two stacks share, not names scoped to a parent", () => {
+    expect(nameCollisions(env("p-dev", "p/db"), env("p-dev2", "p/db"))).toEqual([
+      "aws_rds_cluster.cluster_identifier = p-cluster",
+      "aws_rds_cluster.final_snapshot_identifier = p-final",
+      "aws_secretsmanager_secret.name = p/db",
+    ]);
+    const distinct = env("q-dev", "q/db");
+    (distinct.resource!.aws_rds_cluster.c as Record<string, unknown>).cluster_identifier = "q-cluster";
+    (distinct.resource!.aws_rds_cluster.c as Record<string, unknown>).final_snapshot_identifier = "q-final";
+    expect(nameCollisions(env("p-dev", "p/db"), distinct)).toEqual([]);
+  });
+});
+
+describe("production destroy override", () => {
+  it("is one synth variable, and turns deletion protection off only where it is on", () => {
+    expect(productionDestroyOverrideEnv("prod")).toEqual({ ALLOW_PRODUCTION_DESTROY: "prod" });
+    const doc: TfJson = {
+      resource: {
+        aws_rds_cluster: {
+          on: { deletion_protection: true, lifecycle: { prevent_destroy: true } },
+          off: { deletion_protection: false },
+        },
+      },
+    };
+    const { doc: out, changed } = applyProductionDestroyOverride(doc);
+    expect(changed).toEqual(["aws_rds_cluster.on"]);
+    expect(out.resource!.aws_rds_cluster.on).toEqual({
+      deletion_protection: false,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(doc.resource!.aws_rds_cluster.on.deletion_protection).toBe(true);
+    expect(preventDestroyResources(out)).toEqual(["aws_rds_cluster.on"]);
   });
 });

@@ -13,6 +13,8 @@ import { OVERRIDE_FILE, prepareScratch } from "../offline-plan/offline-plan";
 import type { StandIn, TfJson } from "../offline-plan/standins";
 import { FAKE_CREDENTIALS } from "./moto";
 import { applyWorkarounds, type Workaround } from "./workarounds";
+import type { EmulatorCredentials } from "./accounts";
+import type { LocalInvocationContext } from "./migration";
 
 /** Name of the override file written into every emulator scratch copy. */
 export const EMULATOR_OVERRIDE_FILE = "emulator_override.tf.json";
@@ -92,6 +94,10 @@ export interface EmulatorOverrideOptions {
   /** Emulator endpoint, `http://127.0.0.1:<port>`. */
   readonly endpoint: string;
   readonly backend: EmulatorBackend;
+  /** Keys of the provider (they select the emulator account). @default the placeholder keys (default account) */
+  readonly credentials?: EmulatorCredentials;
+  /** Run the migration invocation's package locally (README workaround 5); without it the stand-in only records. */
+  readonly localInvocation?: LocalInvocationContext;
 }
 
 const SKIP_FLAGS = {
@@ -135,8 +141,8 @@ export function emulatorOverride(opts: EmulatorOverrideOptions): Record<string, 
     provider: {
       aws: [
         {
-          access_key: FAKE_CREDENTIALS.accessKeyId,
-          secret_key: FAKE_CREDENTIALS.secretAccessKey,
+          access_key: (opts.credentials ?? FAKE_CREDENTIALS).accessKeyId,
+          secret_key: (opts.credentials ?? FAKE_CREDENTIALS).secretAccessKey,
           ...SKIP_FLAGS,
           // the account id comes from the emulator's STS (GetCallerIdentity), as it would from AWS
           skip_requesting_account_id: false,
@@ -173,7 +179,9 @@ export function prepareEmulatorScratch(
   const file = join(workDir, "cdk.tf.json");
   const swapped = JSON.parse(readFileSync(file, "utf8")) as TfJson;
   assertEmulatable(swapped);
-  const { doc, workarounds, overrides } = applyWorkarounds(swapped);
+  const { doc, workarounds, overrides } = applyWorkarounds(swapped, {
+    localInvocation: opts.localInvocation,
+  });
   writeFileSync(file, JSON.stringify(doc, null, 2));
   const override = emulatorOverride(opts);
   if (Object.keys(overrides).length) override.resource = overrides;

@@ -5,6 +5,13 @@
  * exists and what is still checked. The synthesized stacks are never changed.
  */
 import type { TfJson } from "../offline-plan/standins";
+import {
+  LOCAL_RUN_CHANGES,
+  LOCAL_RUN_DATA_API_CHANGES,
+  localInvocationProvisioner,
+  usesDataApi,
+  type LocalInvocationContext,
+} from "./migration";
 
 /** One workaround applied to one resource of a scratch copy. */
 export interface Workaround {
@@ -14,7 +21,7 @@ export interface Workaround {
    * `stand-in`: replaced by a terraform_data; `drop-argument`: one argument the emulator does not store
    * is left out; `ignore-changes`: attributes added to lifecycle.ignore_changes.
    */
-  readonly kind: "stand-in" | "drop-argument" | "ignore-changes";
+  readonly kind: "stand-in" | "drop-argument" | "ignore-changes" | "local-run";
   /** Address of the stand-in, the dropped argument paths, or the ignored attributes. */
   readonly detail: string;
   /** Why the emulator needs it. */
@@ -109,6 +116,27 @@ export const IGNORE_RULES: readonly IgnoreRule[] = [
     applies: (cfg) => cfg.scaling_configuration === undefined,
   },
   {
+    types: ["aws_rds_cluster"],
+    attributes: ["enable_http_endpoint"],
+    reason:
+      "moto 5.2.5 keeps the Data API (HttpEndpointEnabled) off for every cluster but a few Serverless v1 engine " +
+      "versions, so every plan would turn it on again; the argument is checked in the synthesized stack, and " +
+      "moto's rds-data executes no SQL anyway (the bootstrap package runs its PostgreSQL mode locally)",
+    applies: (cfg) => cfg.enable_http_endpoint === true,
+  },
+  {
+    types: ["aws_rds_cluster_instance"],
+    attributes: [
+      "performance_insights_enabled",
+      "performance_insights_kms_key_id",
+      "performance_insights_retention_period",
+    ],
+    reason:
+      "moto 5.2.5 does not store Performance Insights settings of an instance (it returns them off), so every " +
+      "plan would turn them on again; the instances are otherwise compared in full",
+    applies: (cfg) => cfg.performance_insights_enabled === true,
+  },
+  {
     types: ["aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"],
     attributes: ["description"],
     reason:
@@ -123,7 +151,10 @@ export const IGNORE_RULES: readonly IgnoreRule[] = [
  * into the document; ignore_changes come back as `overrides` (resource blocks
  * for the override file, merged with each resource's own ignore_changes).
  */
-export function applyWorkarounds(input: TfJson): {
+export function applyWorkarounds(
+  input: TfJson,
+  options: { readonly localInvocation?: LocalInvocationContext } = {},
+): {
   doc: TfJson;
   workarounds: Workaround[];
   overrides: Resources;
@@ -140,10 +171,17 @@ export function applyWorkarounds(input: TfJson): {
     for (const [name, cfg] of Object.entries(found)) {
       const standIn = `emulator_${rule.type.replace(/^aws_/, "")}_${name}`;
       const triggers = rule.triggers?.(cfg);
+      // the invoked function's configuration, for the local run of its package
+      const fnKey = /aws_lambda_function\.([^.]+)\./.exec(String(cfg.function_name ?? ""))?.[1];
+      const fn = fnKey ? resources.aws_lambda_function?.[fnKey] : undefined;
+      const local = rule.type === "aws_lambda_invocation" && options.localInvocation && fn;
       data[standIn] = {
         input: rule.input(cfg),
         ...(triggers !== undefined ? { triggers_replace: triggers } : {}),
         ...(cfg.depends_on ? { depends_on: cfg.depends_on } : {}),
+        ...(local
+          ? { provisioner: [localInvocationProvisioner(fn, cfg.input, options.localInvocation!)] }
+          : {}),
       };
       renames.set(`${rule.type}.${name}`, `terraform_data.${standIn}`);
       workarounds.push({
@@ -152,6 +190,17 @@ export function applyWorkarounds(input: TfJson): {
         detail: `terraform_data.${standIn}`,
         reason: rule.reason,
       });
+      if (local)
+        workarounds.push({
+          resource: `${rule.type}.${name}`,
+          kind: "local-run",
+          detail:
+            `local-exec runs the package of aws_lambda_function.${fnKey} with its environment; ${LOCAL_RUN_CHANGES}` +
+            (usesDataApi(fn) ? `; ${LOCAL_RUN_DATA_API_CHANGES}` : ""),
+          reason:
+            "moto runs Lambda code only in Docker and cannot reach a database: the real handler runs in a local Node " +
+            "process against the emulator's Secrets Manager and a local PGlite with pgvector",
+        });
     }
     delete resources[rule.type];
   }
@@ -174,8 +223,13 @@ export function applyWorkarounds(input: TfJson): {
     for (const type of rule.types)
       for (const [name, cfg] of Object.entries(resources[type] ?? {})) {
         if (!rule.applies(cfg)) continue;
+        // the resource's own ignore_changes, and what an earlier rule already added to the override
+        const earlier = (overrides[type]?.[name]?.lifecycle as { ignore_changes?: string[] } | undefined)
+          ?.ignore_changes;
         const own = (
-          (cfg.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ?? []
+          earlier ??
+          (cfg.lifecycle as { ignore_changes?: string[] } | undefined)?.ignore_changes ??
+          []
         ).filter((a) => typeof a === "string");
         const ignore = Array.from(new Set([...own, ...rule.attributes]));
         (overrides[type] ??= {})[name] = { lifecycle: { ignore_changes: ignore } };
