@@ -51,17 +51,17 @@ describe("aurora-postgresql engine version table", () => {
   });
 
   it.each([
-    ["17.9", ["17.5", "17.6"]],
+    ["17.9", ["17.6", "17.7"]],
     ["16.5", ["16.4", "16.6"]],
-    ["18.0", ["16.10", "17.6"]],
-    ["12.9", ["13.21", "14.19"]],
+    ["18.0", ["16.11", "17.7"]],
+    ["12.9", ["13.23", "14.20"]],
   ])("names the offered versions nearest to %s", (version, nearest) => {
     expect(nearestEngineVersions(version)).toEqual(nearest);
   });
 
   it("refuses a version not in the table, and takes the capacity limits from its row", () => {
     expect(engineVersionProblem("17.6")).toBeUndefined();
-    expect(engineVersionProblem("17.9")).toMatch(/nearest offered: 17\.5, 17\.6$/);
+    expect(engineVersionProblem("17.9")).toMatch(/nearest offered: 17\.6, 17\.7$/);
     expect(engineVersionProblem("constructor")).toMatch(/must be an Aurora PostgreSQL version/);
     expect(engineVersionFacts("toString")).toBeUndefined();
     expect(capacityRangeProblem("16.2", 0, 2)?.field).toBe("minCapacity");

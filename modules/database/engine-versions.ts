@@ -5,19 +5,26 @@
  * highest maximum capacity (128 or 256 ACU). One table, so the database
  * module, the environment schema and the capacity rules read the same facts.
  *
- * Checked on {@link ENGINE_VERSIONS_CHECKED} from the Aurora PostgreSQL release
- * notes and the Serverless v2 capacity pages (see {@link ENGINE_VERSION_SOURCES}).
- * The list of minor versions was written from those pages as known on that
- * date, without network access to run `aws rds describe-db-engine-versions`:
- * it is **unverified** against the live API. Before relying on an entry, run
+ * Checked on {@link ENGINE_VERSIONS_CHECKED} against two sources (see
+ * {@link ENGINE_VERSION_SOURCES}): every minor version is one the AWS CDK's
+ * `AuroraPostgresEngineVersion` names (its list of 2026-10-20) and, for the
+ * newest of each major, an AWS release announcement or the extension-versions
+ * page; the capacity thresholds are quoted from the capacity table of "How
+ * Aurora Serverless v2 works". Minors the CDK names but no AWS page confirms
+ * (13.17, 14.14, 15.9, 16.5, 17.1-17.3) are left out. Which versions RDS still
+ * offers was not checked against the live API (no network access when the
+ * table was written): RDS retires old minors, so before relying on an entry, run
  *
  *     aws rds describe-orderable-db-instance-options --engine aurora-postgresql \
  *       --db-instance-class db.serverless --region <region> \
  *       --query 'OrderableDBInstanceOptions[].EngineVersion' --output text
  *
  * and add or remove rows here (one row per version; the facts follow the
- * thresholds documented on the capacity pages: 0 ACU from 13.15, 14.12, 15.7,
- * 16.3 and every 17.x; 256 ACU from 13.13, 14.10, 15.5, 16.1 and every 17.x).
+ * thresholds of the capacity table: 0 ACU from 13.15, 14.12, 15.7, 16.3;
+ * 256 ACU from 13.13, 14.10, 15.5, 16.1; every 17.x, whose first release came
+ * after those thresholds, is given 0-256). The range a cluster really gets
+ * also depends on its platform version (platform version 1 stops at 128 ACU),
+ * which RDS picks and this table cannot know.
  */
 
 /** Date the table was last compared with the sources (ISO 8601). */
@@ -27,7 +34,9 @@ export const ENGINE_VERSIONS_CHECKED = "2026-11-30";
 export const ENGINE_VERSION_SOURCES: readonly string[] = [
   "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Updates.html",
   "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.ServerlessV2.html",
-  "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.setting-capacity.html",
+  "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2.how-it-works.html#aurora-serverless-v2.how-it-works.capacity",
+  "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraPostgreSQLReleaseNotes/AuroraPostgreSQL.Extensions.html",
+  "AWS CDK aws-rds AuroraPostgresEngineVersion (type last changed 2026-10-20)",
   "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless-v2-auto-pause.html",
   "aws rds describe-db-engine-versions --engine aurora-postgresql",
 ];
@@ -58,6 +67,8 @@ const ROWS: ReadonlyArray<readonly [string, 0 | 0.5, 128 | 256]> = [
   ["13.18", 0, 256],
   ["13.20", 0, 256],
   ["13.21", 0, 256],
+  ["13.22", 0, 256],
+  ["13.23", 0, 256],
   ["14.9", 0.5, 128],
   ["14.10", 0.5, 256],
   ["14.11", 0.5, 256],
@@ -67,6 +78,7 @@ const ROWS: ReadonlyArray<readonly [string, 0 | 0.5, 128 | 256]> = [
   ["14.17", 0, 256],
   ["14.18", 0, 256],
   ["14.19", 0, 256],
+  ["14.20", 0, 256],
   ["15.4", 0.5, 128],
   ["15.5", 0.5, 256],
   ["15.6", 0.5, 256],
@@ -76,6 +88,7 @@ const ROWS: ReadonlyArray<readonly [string, 0 | 0.5, 128 | 256]> = [
   ["15.12", 0, 256],
   ["15.13", 0, 256],
   ["15.14", 0, 256],
+  ["15.15", 0, 256],
   ["16.1", 0.5, 256],
   ["16.2", 0.5, 256],
   ["16.3", 0, 256],
@@ -84,9 +97,11 @@ const ROWS: ReadonlyArray<readonly [string, 0 | 0.5, 128 | 256]> = [
   ["16.8", 0, 256],
   ["16.9", 0, 256],
   ["16.10", 0, 256],
+  ["16.11", 0, 256],
   ["17.4", 0, 256],
   ["17.5", 0, 256],
   ["17.6", 0, 256],
+  ["17.7", 0, 256],
 ];
 
 /** Parameter-group family of an aurora-postgresql major version, e.g. `aurora-postgresql17`. */

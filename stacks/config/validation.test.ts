@@ -584,12 +584,12 @@ const TABLE: Record<string, Row> = {
   "engine without Serverless v2": devRow(
     "database.engineVersion",
     "12.9",
-    /is not an aurora-postgresql version RDS offers for Serverless v2 .*nearest offered: 13\.21, 14\.19/,
+    /is not an aurora-postgresql version RDS offers for Serverless v2 .*nearest offered: 13\.23, 14\.20/,
   ),
   "engine version RDS does not offer": devRow(
     "database.engineVersion",
     "17.9",
-    /"17\.9" is not an aurora-postgresql version RDS offers .*engine-versions\.ts\); nearest offered: 17\.5, 17\.6/,
+    /"17\.9" is not an aurora-postgresql version RDS offers .*engine-versions\.ts\); nearest offered: 17\.6, 17\.7/,
   ),
   "engine version without a minor": devRow(
     "database.engineVersion",
