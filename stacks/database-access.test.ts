@@ -203,6 +203,19 @@ describe("combinations synth refuses", () => {
     );
   });
 
+  it("data-api in a region without the Data API", () => {
+    const doc = withValues(lowcost(), {
+      region: "ap-southeast-4",
+      "network.isolatedSubnets": [
+        { az: "ap-southeast-4a", cidr: "10.2.0.0/25" },
+        { az: "ap-southeast-4b", cidr: "10.2.0.128/25" },
+      ],
+    });
+    expect(errors("dev-lowcost.json", doc)).toContain(
+      'dev-lowcost.json: region "ap-southeast-4" has no RDS Data API for Aurora PostgreSQL (not available in ap-south-2, ap-southeast-4, ap-southeast-6) (database.access "data-api")',
+    );
+  });
+
   it("data-api with scheduled secret rotation (the rotation function needs the VPC)", () => {
     expect(errors("dev-lowcost.json", withValues(lowcost(), { "secretRotation.enabled": true }))).toEqual([
       'dev-lowcost.json: secretRotation.enabled true must be false with database.access "data-api": the rotation function changes the password over a PostgreSQL connection from inside the VPC, and this mode has no function in the VPC and no Secrets Manager endpoint there',

@@ -737,3 +737,21 @@ export function dataApiProblem(engineVersion: string): string | undefined {
   }
   return undefined;
 }
+
+/**
+ * Regions where the RDS Data API is not available for Aurora PostgreSQL (any
+ * version): Asia Pacific (Hyderabad), (Melbourne) and (New Zealand).
+ * @see https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html (checked 2026-12-01)
+ */
+export const DATA_API_UNAVAILABLE_REGIONS: readonly string[] = [
+  "ap-south-2",
+  "ap-southeast-4",
+  "ap-southeast-6",
+];
+
+/** The problem with using the RDS Data API in `region`, or `undefined`. */
+export function dataApiRegionProblem(region: string): string | undefined {
+  return DATA_API_UNAVAILABLE_REGIONS.includes(region)
+    ? `has no RDS Data API for Aurora PostgreSQL (not available in ${DATA_API_UNAVAILABLE_REGIONS.join(", ")})`
+    : undefined;
+}

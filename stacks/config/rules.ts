@@ -17,7 +17,7 @@ import {
 } from "../../modules/compute/compute";
 import { availabilityZoneProblem } from "../../modules/core/regions";
 import { awsNameProblem } from "../../modules/core/aws-names";
-import { capacityRangeProblem, dataApiProblem } from "../../modules/database/database";
+import { capacityRangeProblem, dataApiProblem, dataApiRegionProblem } from "../../modules/database/database";
 import type { EnvConfig } from "./schema";
 import { productionProblems } from "./production";
 
@@ -243,6 +243,8 @@ export function checkRules(env: EnvConfig): RuleResult {
   }
   // --- database access through the RDS Data API: nothing of the stack runs in the VPC
   if (env.database.access === "data-api") {
+    const dataApiRegion = dataApiRegionProblem(env.region);
+    if (dataApiRegion) err("region", env.region, `${dataApiRegion} (database.access "data-api")`);
     const dataApi = dataApiProblem(env.database.engineVersion);
     if (dataApi)
       err("database.engineVersion", env.database.engineVersion, `${dataApi} (database.access "data-api")`);
