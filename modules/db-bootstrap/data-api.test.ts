@@ -375,8 +375,10 @@ describe("the Data API client", () => {
     ]);
   });
 
-  it("reads its target from DB_CLUSTER_ARN, DB_SECRET_ARN and DB_NAME, all or none", () => {
+  it("reads its target from DB_CLUSTER_ARN, DB_SECRET_ARN and DB_NAME once DB_CLUSTER_ARN is set", () => {
     expect(dataApiTargetFromEnv({})).toBeUndefined();
+    // the PostgreSQL path's environment (DB_NAME with DB_HOST and DB_PORT) is not a Data API target
+    expect(dataApiTargetFromEnv({ DB_HOST: "h", DB_PORT: "5432", DB_NAME: TARGET.database })).toBeUndefined();
     expect(
       dataApiTargetFromEnv({
         DB_CLUSTER_ARN: TARGET.resourceArn,
