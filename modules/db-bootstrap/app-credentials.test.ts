@@ -9,7 +9,7 @@ import { Client } from "pg";
 import { type SecretsManagerLike, generatePassword, scramSha256Verifier } from "./handler/app-credentials";
 import { type DbCredentials, type HandlerOptions, createHandler } from "./handler/migrate";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
-import { type PgliteServer, startPgliteServer } from "./test/pglite";
+import { type PgliteServer, pgliteCredentials, startPgliteServer, withPgliteClient } from "./test/pglite";
 
 // pg's own SCRAM client: an independent implementation to check our verifier against
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,28 +69,14 @@ let master: DbCredentials;
 
 beforeAll(async () => {
   server = await startPgliteServer();
-  master = {
-    host: "127.0.0.1",
-    port: server.port,
-    database: "postgres",
-    username: "postgres",
-    password: randomBytes(24).toString("base64url"),
-  };
+  master = pgliteCredentials(server);
 }, 90_000);
 
 afterAll(async () => {
   await server?.stop();
 });
 
-async function withDb<T>(fn: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
+const withDb = <T>(fn: (db: Client) => Promise<T>): Promise<T> => withPgliteClient(server, fn);
 
 beforeEach(async () => {
   await withDb(async (db) => {

@@ -30,7 +30,7 @@ import {
 } from "./handler/migrate";
 import { RDS_CA_CERTIFICATES, pgSslOptions as sslOptions } from "../core/handler/pg-connect";
 import { DEFAULT_MIGRATIONS_DIR, loadMigrations } from "./migrations";
-import { type PgliteServer, startPgliteServer } from "./test/pglite";
+import { type PgliteServer, pgliteCredentials, startPgliteServer, withPgliteClient } from "./test/pglite";
 
 const DEFAULT = loadMigrations(DEFAULT_MIGRATIONS_DIR);
 const BASE = DEFAULT.migrations;
@@ -50,14 +50,8 @@ let credentials: DbCredentials;
 
 beforeAll(async () => {
   server = await startPgliteServer();
-  credentials = {
-    host: "127.0.0.1",
-    port: server.port,
-    database: "postgres",
-    username: "postgres",
-    // generated per run: the tests look for it in every error message
-    password: randomBytes(24).toString("base64url"),
-  };
+  // its password is generated per run: the tests look for it in every error message
+  credentials = pgliteCredentials(server);
 }, 90_000);
 
 afterAll(async () => {
@@ -65,21 +59,7 @@ afterAll(async () => {
 });
 
 /** Run `fn` with a plain client of the test database. */
-async function withDb<T>(fn: (db: Client) => Promise<T>): Promise<T> {
-  const db = new Client({
-    host: "127.0.0.1",
-    port: server.port,
-    user: "postgres",
-    password: credentials.password,
-    database: "postgres",
-  });
-  await db.connect();
-  try {
-    return await fn(db);
-  } finally {
-    await db.end();
-  }
-}
+const withDb = <T>(fn: (db: Client) => Promise<T>): Promise<T> => withPgliteClient(server, fn);
 
 beforeEach(async () => {
   await withDb(async (db) => {

@@ -5,7 +5,10 @@
  * packages itself.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { Client } from "pg";
+import type { DbCredentials } from "../handler/migrate";
 
 /** A running server. */
 export interface PgliteServer {
@@ -62,4 +65,29 @@ function stopChild(child: ChildProcess): Promise<void> {
     });
     child.kill("SIGTERM");
   });
+}
+
+/**
+ * Connection details of the server's `postgres` user. PGlite accepts any
+ * password; a fresh random one per run lets tests look for it in messages.
+ */
+export function pgliteCredentials(server: PgliteServer): DbCredentials {
+  return {
+    host: "127.0.0.1",
+    port: server.port,
+    database: "postgres",
+    username: "postgres",
+    password: randomBytes(24).toString("base64url"),
+  };
+}
+
+/** Run `fn` with a plain `pg` client of the server's `postgres` database, closed afterwards. */
+export async function withPgliteClient<T>(server: PgliteServer, fn: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ host: "127.0.0.1", port: server.port, user: "postgres", database: "postgres" });
+  await db.connect();
+  try {
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
 }
